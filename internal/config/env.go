@@ -1,0 +1,117 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Env is what vosbot reads from the environment: secrets and where things are.
+type Env struct {
+	SlackBotToken string
+	SlackAppToken string
+	// SlackAPIURL is the Web API base URL, always ending in "/".
+	SlackAPIURL   string
+	DatabaseURL   string
+	DataDir       string
+	ConfigPath    string
+	HTTPAddr      string
+	OpenAIKey     string
+	OpenAIBaseURL string
+	OpenAIModel   string
+	LogFormat     string
+}
+
+// DefaultSlackAPIURL is Slack's own Web API.
+const DefaultSlackAPIURL = "https://slack.com/api/"
+
+// ReadEnv reads the environment through getenv (os.Getenv in production).
+func ReadEnv(getenv func(string) string) (Env, error) {
+	e := Env{
+		SlackBotToken: strings.TrimSpace(getenv("SLACK_BOT_TOKEN")),
+		SlackAppToken: strings.TrimSpace(getenv("SLACK_APP_TOKEN")),
+		SlackAPIURL:   strings.TrimSpace(getenv("SLACK_API_URL")),
+		DatabaseURL:   strings.TrimSpace(getenv("DATABASE_URL")),
+		DataDir:       strings.TrimSpace(getenv("VOS_DATA_DIR")),
+		ConfigPath:    strings.TrimSpace(getenv("VOS_CONFIG")),
+		HTTPAddr:      strings.TrimSpace(getenv("VOS_HTTP_ADDR")),
+		OpenAIKey:     strings.TrimSpace(getenv("OPENAI_API_KEY")),
+		OpenAIBaseURL: strings.TrimSpace(getenv("OPENAI_BASE_URL")),
+		OpenAIModel:   strings.TrimSpace(getenv("OPENAI_MODEL")),
+		LogFormat:     strings.TrimSpace(getenv("VOS_LOG_FORMAT")),
+	}
+	if e.SlackAPIURL == "" {
+		e.SlackAPIURL = DefaultSlackAPIURL
+	}
+	if !strings.HasSuffix(e.SlackAPIURL, "/") {
+		e.SlackAPIURL += "/"
+	}
+	if e.HTTPAddr == "" {
+		e.HTTPAddr = ":8080"
+	}
+	switch e.LogFormat {
+	case "", "text", "json":
+	default:
+		return e, fmt.Errorf("VOS_LOG_FORMAT=%q: use text or json", e.LogFormat)
+	}
+	if e.DataDir == "" {
+		base := getenv("XDG_DATA_HOME")
+		if base == "" {
+			home := getenv("HOME")
+			if home == "" {
+				return e, errors.New("cannot place the embedded database: set VOS_DATA_DIR, HOME or DATABASE_URL")
+			}
+			base = filepath.Join(home, ".local", "share")
+		}
+		e.DataDir = filepath.Join(base, "vosbot")
+	}
+	if !filepath.IsAbs(e.DataDir) {
+		abs, err := filepath.Abs(e.DataDir)
+		if err != nil {
+			return e, fmt.Errorf("VOS_DATA_DIR=%q: %w", e.DataDir, err)
+		}
+		e.DataDir = abs
+	}
+	return e, nil
+}
+
+// LLMEnabled reports whether an OpenAI-compatible endpoint is configured.
+func (e Env) LLMEnabled() bool { return e.OpenAIKey != "" || e.OpenAIBaseURL != "" }
+
+// RequireSlack checks the tokens a Slack connection needs; appToken is false for
+// commands that only call the Web API.
+func (e Env) RequireSlack(appToken bool) error {
+	if e.SlackBotToken == "" {
+		return errors.New("SLACK_BOT_TOKEN is not set: set it to the bot token (xoxb-…) from the Slack app's OAuth & Permissions page")
+	}
+	if !strings.HasPrefix(e.SlackBotToken, "xoxb-") {
+		return errors.New("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
+	}
+	if !appToken {
+		return nil
+	}
+	if e.SlackAppToken == "" {
+		return errors.New("SLACK_APP_TOKEN is not set: set it to an app-level token (xapp-…) with the connections:write scope")
+	}
+	if !strings.HasPrefix(e.SlackAppToken, "xapp-") {
+		return errors.New("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+	}
+	return nil
+}
+
+// LoadConfig reads the configuration named by VOS_CONFIG, else vosbot.yaml in the working
+// directory if present, else the built-in defaults.
+func (e Env) LoadConfig() (*Config, error) {
+	if e.ConfigPath != "" {
+		return Load(e.ConfigPath)
+	}
+	if _, err := os.Stat("vosbot.yaml"); err == nil {
+		return Load("vosbot.yaml")
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, &Error{Path: "vosbot.yaml", Msg: "cannot read the configuration file: " + err.Error()}
+	}
+	return Default(), nil
+}
