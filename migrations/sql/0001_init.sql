@@ -63,12 +63,22 @@ CREATE INDEX feedback_reporter ON feedback (reporter_id, created_at DESC);
 CREATE INDEX feedback_region_created_at ON feedback (region, created_at);
 CREATE INDEX feedback_competitors ON feedback USING gin (competitors);
 
+-- Competitors named by anyone, one row per normalised key, for the modal's type-ahead.
+CREATE TABLE competitors (
+    key         text PRIMARY KEY CHECK (key <> ''),
+    name        text NOT NULL CHECK (name <> ''),
+    mentions    integer NOT NULL DEFAULT 1,
+    first_seen  timestamptz NOT NULL DEFAULT now()
+);
+
 -- Every edit keeps what was there before.
 CREATE TABLE feedback_revisions (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     feedback_id bigint NOT NULL REFERENCES feedback (id) ON DELETE CASCADE,
     editor_id   text NOT NULL,
     edited_at   timestamptz NOT NULL DEFAULT now(),
+    -- The edit modal's view id: a repeated submission records nothing new.
+    view_id     text NOT NULL UNIQUE,
     previous    jsonb NOT NULL
 );
 CREATE INDEX feedback_revisions_feedback ON feedback_revisions (feedback_id, edited_at);

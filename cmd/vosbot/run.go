@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/vosbot/vosbot/bot"
+	"github.com/vosbot/vosbot/internal/ops"
+)
+
+// shutdownBudget is how long a stop may take after SIGTERM: Kubernetes waits 30 s by
+// default, the contract promises 10.
+const shutdownBudget = 10 * time.Second
+
+func cmdRun(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("run", "", "Start the bot: Socket Mode connection, background workers (theme tagging, reminders,\nscheduled digests) and the health server on VOS_HTTP_ADDR. Applies pending migrations first.\nStops cleanly on SIGINT or SIGTERM.")
+	if err := a.parse(fs, args); err != nil {
+		return err
+	}
+	if err := a.setup(); err != nil {
+		return err
+	}
+	if err := a.env.RequireSlack(true); err != nil {
+		return usageError{err}
+	}
+	a.log.Info("starting vosbot", "version", versionString(), "config", a.cfg.Path)
+
+	db, err := a.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	reg := ops.NewRegistry()
+	ops.RegisterPool(reg, db.Pool)
+
+	slackClient := bot.NewClient(a.env.SlackBotToken, a.env.SlackAppToken, a.env.SlackAPIURL)
+	b := bot.New(bot.Options{Client: slackClient, Logger: a.log.With("component", "bot"), Registry: reg})
+
+	workers := river.NewWorkers()
+	jobs, err := river.NewClient(riverpgxv5.New(db.Pool), &river.Config{
+		Logger:  a.log.With("component", "jobs"),
+		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 20}},
+		Workers: workers,
+	})
+	if err != nil {
+		return fmt.Errorf("background jobs: %w", err)
+	}
+	// These outlive the signal: they stop last, after the work in flight.
+	httpCtx, stopHTTP := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopHTTP()
+	ops.WatchJobs(httpCtx, reg, jobs)
+	waitHTTP, err := ops.Serve(httpCtx, a.env.HTTPAddr, ops.Handler(reg,
+		ops.Check{Name: "database", Test: func(ctx context.Context) error { return db.Pool.Ping(ctx) }},
+		ops.Check{Name: "slack", Test: b.Ready},
+	), a.log)
+	if err != nil {
+		return usageError{err}
+	}
+
+	if err := jobs.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("background jobs: %w", err)
+	}
+
+	runErr := b.Run(ctx, shutdownBudget-3*time.Second)
+
+	// Stop in order: no new envelopes (done), jobs finish or are cancelled, then HTTP and
+	// the database (deferred).
+	stopCtx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := jobs.Stop(stopCtx); err != nil {
+		a.log.Warn("jobs did not finish in time, cancelling them", "error", err)
+		cancelCtx, cancel2 := context.WithTimeout(context.Background(), time.Second)
+		_ = jobs.StopAndCancel(cancelCtx)
+		cancel2()
+	}
+	stopHTTP()
+	if err := waitHTTP(); err != nil {
+		a.log.Warn("health server", "error", err)
+	}
+	if runErr != nil {
+		return runErr
+	}
+	a.log.Info("vosbot stopped")
+	return nil
+}

@@ -1,0 +1,4 @@
+// Package feedback is vosbot's domain: prospect feedback and dropped-ball escalations,
+// their validation, the escalation state machine and who may move it, and the
+// PostgreSQL store with the durable jobs each change causes.
+package feedback

@@ -1,0 +1,80 @@
+package feedback
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+)
+
+// ErrNotFound means no record has that id.
+var ErrNotFound = errors.New("not found")
+
+// ErrForbidden means the user may not do that to the record.
+var ErrForbidden = errors.New("not allowed")
+
+// Store keeps feedback and escalations in PostgreSQL. Every change is written in one
+// transaction with the durable jobs it causes (notifications, tagging).
+type Store struct {
+	pool *pgxpool.Pool
+	jobs *river.Client[pgx.Tx]
+	now  func() time.Time
+	log  *slog.Logger
+}
+
+// StoreOptions configure a Store.
+type StoreOptions struct {
+	// Now is the clock; tests control it. Default time.Now.
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// NewStore returns a store on pool; it enqueues jobs through an insert-only River client.
+func NewStore(pool *pgxpool.Pool, opts StoreOptions) (*Store, error) {
+	jobs, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
+	if err != nil {
+		return nil, fmt.Errorf("feedback store: %w", err)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Store{pool: pool, jobs: jobs, now: opts.Now, log: opts.Logger}, nil
+}
+
+// Pool is the store's connection pool.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// Now is the store's clock.
+func (s *Store) Now() time.Time { return s.now() }
+
+// Ping checks the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
+
+// querier runs queries: a pool or a transaction.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// enqueue inserts jobs inside tx, so they exist if and only if the change does.
+func (s *Store) enqueue(ctx context.Context, tx pgx.Tx, jobs ...river.JobArgs) error {
+	if len(jobs) == 0 {
+		return nil
+	}
+	params := make([]river.InsertManyParams, len(jobs))
+	for i, j := range jobs {
+		params[i] = river.InsertManyParams{Args: j}
+	}
+	if _, err := s.jobs.InsertManyTx(ctx, tx, params); err != nil {
+		return fmt.Errorf("enqueue %s: %w", jobs[0].Kind(), err)
+	}
+	return nil
+}
