@@ -206,12 +206,14 @@ func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
 			b.ackAndIgnore(ctx, req, received, "interactive payload of unexpected shape")
 			return
 		}
-		if cb.Type == slack.InteractionTypeViewSubmission {
+		switch cb.Type {
+		case slack.InteractionTypeViewSubmission:
 			// Validated and stored before the ack, so errors can go back onto the form.
-			b.goHandle(func() {
-				resp := b.onViewSubmission(ctx, cb)
-				b.ack(ctx, req, received, resp)
-			})
+			b.goHandle(func() { b.ack(ctx, req, received, b.onViewSubmission(ctx, cb)) })
+			return
+		case slack.InteractionTypeBlockSuggestion:
+			// The options travel in the ack.
+			b.goHandle(func() { b.ack(ctx, req, received, b.onSuggestion(ctx, cb)) })
 			return
 		}
 		b.ack(ctx, req, received, nil)

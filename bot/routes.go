@@ -5,14 +5,32 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
+
+	"github.com/vosbot/vosbot/feedback"
+	"github.com/vosbot/vosbot/internal/config"
 )
 
-// Deps are the domain services the Slack handlers call.
-type Deps struct{}
+// Deps are the domain services and settings the Slack handlers use.
+type Deps struct {
+	Store  *feedback.Store
+	Config *config.Config
+	// Reasons are the catalogue themes a rep can pick for feedback.
+	Reasons []Reason
+}
+
+func (d Deps) rules() feedback.Rules {
+	keys := make([]string, len(d.Reasons))
+	for i, r := range d.Reasons {
+		keys[i] = r.Key
+	}
+	return feedback.Rules{Reasons: keys, Regions: d.Config.Regions, Currency: d.Config.Currency}
+}
 
 // onSlashCommand runs after the ack.
 func (b *Bot) onSlashCommand(ctx context.Context, cmd slack.SlashCommand) {
 	switch cmd.Command {
+	case feedbackCommand:
+		b.feedbackCommand(ctx, cmd)
 	default:
 		b.log.Warn("unknown slash command", "command", cmd.Command, "user", cmd.UserID)
 	}
@@ -21,18 +39,68 @@ func (b *Bot) onSlashCommand(ctx context.Context, cmd slack.SlashCommand) {
 // onViewSubmission runs before the ack; its result is the ack's payload (nil closes the modal).
 func (b *Bot) onViewSubmission(ctx context.Context, cb slack.InteractionCallback) any {
 	switch cb.View.CallbackID {
+	case feedbackCallback:
+		return b.submitFeedback(ctx, cb)
 	default:
 		b.log.Warn("submission of an unknown view", "callback_id", cb.View.CallbackID, "user", cb.User.ID)
 		return nil
 	}
 }
 
+// onSuggestion answers a type-ahead; its result is the ack's payload.
+func (b *Bot) onSuggestion(ctx context.Context, cb slack.InteractionCallback) any {
+	switch cb.ActionID {
+	case feedback.FieldCompetitors:
+		return b.suggestCompetitors(ctx, cb.Value)
+	default:
+		b.log.Warn("suggestions asked for an unknown element", "action_id", cb.ActionID)
+		return slack.OptionsResponse{Options: []*slack.OptionBlockObject{}}
+	}
+}
+
 // onInteraction handles button presses, shortcuts and closed views after the ack.
 func (b *Bot) onInteraction(ctx context.Context, cb slack.InteractionCallback) {
+	switch cb.Type {
+	case slack.InteractionTypeMessageAction:
+		if cb.CallbackID == feedbackShortcut {
+			b.feedbackShortcut(ctx, cb)
+			return
+		}
+	case slack.InteractionTypeBlockActions:
+		for _, a := range cb.ActionCallback.BlockActions {
+			b.onBlockAction(ctx, cb, a)
+		}
+		return
+	case slack.InteractionTypeViewClosed:
+		return
+	}
 	b.log.Warn("unhandled interaction", "type", cb.Type, "callback_id", cb.CallbackID, "user", cb.User.ID)
+}
+
+func (b *Bot) onBlockAction(ctx context.Context, cb slack.InteractionCallback, a *slack.BlockAction) {
+	switch a.ActionID {
+	case feedbackEditAction:
+		b.editFeedback(ctx, cb, a.Value)
+	case homeFileFeedback:
+		b.openFeedback(ctx, cb.TriggerID, cb.User.ID, "", feedback.Draft{Source: feedback.SourceAppHome}, 0)
+	default:
+		b.log.Warn("unknown button", "action_id", a.ActionID, "user", cb.User.ID)
+	}
 }
 
 // onEvent handles Events API events after the ack.
 func (b *Bot) onEvent(ctx context.Context, ev slackevents.EventsAPIEvent) {
-	b.log.Debug("unhandled event", "type", ev.InnerEvent.Type)
+	switch e := ev.InnerEvent.Data.(type) {
+	case *slackevents.AppHomeOpenedEvent:
+		if e.Tab == "" || e.Tab == "home" {
+			if err := b.publishHome(ctx, e.User); err != nil {
+				b.log.Warn("app home not refreshed", "user", e.User, "error", err)
+			}
+		}
+	default:
+		b.log.Debug("unhandled event", "type", ev.InnerEvent.Type)
+	}
 }
+
+// isAdmin reports whether the user may act on anything.
+func (b *Bot) isAdmin(userID string) bool { return b.deps.Config.IsAdmin(userID) }

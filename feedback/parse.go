@@ -301,3 +301,28 @@ func CompetitorName(name string) string {
 	}
 	return truncate(name, 80)
 }
+
+// Format shows the amount with its currency code and thousands separators:
+// "USD 1,200.50", or "USD 50,000" when there are no cents.
+func (a Amount) Format(currency string) string {
+	whole := groupThousands(a.Cents / 100)
+	if cents := a.Cents % 100; cents != 0 {
+		whole += fmt.Sprintf(".%02d", cents)
+	}
+	if currency == "" {
+		return whole
+	}
+	return currency + " " + whole
+}
+
+func groupThousands(n int64) string {
+	s := fmt.Sprint(n)
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

@@ -118,7 +118,9 @@ func Apply(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (Result, e
 
 	// River's versions cannot share one transaction (an enum value is added and used),
 	// so its migrator runs on other pool connections while this one holds the lock.
-	river, err := rivermigrate.New(riverpgxv5.New(pool), &rivermigrate.Config{Logger: log})
+	// River narrates every step at info; its warnings are what matter here.
+	quiet := slog.New(levelFloor{log.Handler(), slog.LevelWarn})
+	river, err := rivermigrate.New(riverpgxv5.New(pool), &rivermigrate.Config{Logger: quiet})
 	if err != nil {
 		return res, fmt.Errorf("migrate: river: %w", err)
 	}
@@ -160,4 +162,14 @@ func Apply(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (Result, e
 		res.Applied = append(res.Applied, m.Name)
 	}
 	return res, nil
+}
+
+// levelFloor drops records below min.
+type levelFloor struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h levelFloor) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
 }

@@ -78,7 +78,7 @@ func (a *app) flags(name, args, summary string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
-		fmt.Fprintf(a.io.out, "Usage: vosbot %s %s\n\n%s\n", name, args, summary)
+		fmt.Fprintf(a.io.out, "Usage: %s\n\n%s\n", strings.TrimSpace("vosbot "+name+" "+args), summary)
 		var flags strings.Builder
 		fs.SetOutput(&flags)
 		fs.PrintDefaults()
@@ -94,8 +94,7 @@ func (a *app) flags(name, args, summary string) *flag.FlagSet {
 func (a *app) parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fs.Usage()
-			return errHelp
+			return errHelp // the flag package printed the usage
 		}
 		return usagef("%s: %v", fs.Name(), err)
 	}

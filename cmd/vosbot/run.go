@@ -9,6 +9,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/vosbot/vosbot/bot"
+	"github.com/vosbot/vosbot/feedback"
 	"github.com/vosbot/vosbot/internal/ops"
 )
 
@@ -38,10 +39,16 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	reg := ops.NewRegistry()
 	ops.RegisterPool(reg, db.Pool)
 
+	store, err := feedback.NewStore(db.Pool, feedback.StoreOptions{Logger: a.log})
+	if err != nil {
+		return err
+	}
 	slackClient := bot.NewClient(a.env.SlackBotToken, a.env.SlackAppToken, a.env.SlackAPIURL)
-	b := bot.New(bot.Options{Client: slackClient, Logger: a.log.With("component", "bot"), Registry: reg})
+	b := bot.New(bot.Options{Client: slackClient, Logger: a.log.With("component", "bot"), Registry: reg,
+		Deps: bot.Deps{Store: store, Config: a.cfg, Reasons: a.reasons()}})
 
 	workers := river.NewWorkers()
+	b.AddWorkers(workers)
 	jobs, err := river.NewClient(riverpgxv5.New(db.Pool), &river.Config{
 		Logger:  a.log.With("component", "jobs"),
 		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 20}},

@@ -287,7 +287,7 @@ func (s *Server) initdb(ctx context.Context, bin string, as runAs, ephemeral boo
 	if err := os.Rename(tmp, s.dataDir); err != nil {
 		return fmt.Errorf("pglocal: %w", err)
 	}
-	s.log.Info("created the embedded PostgreSQL cluster", "data_dir", s.dataDir, "took", time.Since(started).Round(time.Millisecond))
+	s.log.Info("created the embedded PostgreSQL cluster", "data_dir", s.dataDir, "took", time.Since(started).Round(time.Millisecond).String())
 	return nil
 }
 
@@ -335,7 +335,7 @@ func (s *Server) start(ctx context.Context, bin string, as runAs, ephemeral bool
 		_ = s.stop(10 * time.Second)
 		return fmt.Errorf("pglocal: PostgreSQL did not start: %w; its log (%s) says:\n%s", err, logPath, lastLines(readFrom(logPath, logStart), 15))
 	}
-	s.log.Info("started the embedded PostgreSQL", "data_dir", s.dataDir, "pid", cmd.Process.Pid, "took", time.Since(started).Round(time.Millisecond))
+	s.log.Info("started the embedded PostgreSQL", "data_dir", s.dataDir, "pid", cmd.Process.Pid, "took", time.Since(started).Round(time.Millisecond).String())
 	return nil
 }
 

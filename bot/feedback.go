@@ -1,0 +1,163 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/vosbot/vosbot/feedback"
+)
+
+// viewTimeout leaves room inside Slack's 3 s trigger lifetime.
+const viewTimeout = 2500 * time.Millisecond
+
+// saveTimeout bounds the database work done before a submission's ack.
+const saveTimeout = 2 * time.Second
+
+// feedbackCommand opens the modal pre-filled from "/prospect-feedback lost Acme".
+func (b *Bot) feedbackCommand(ctx context.Context, cmd slack.SlashCommand) {
+	outcome, account := feedback.SplitOutcome(cmd.Text)
+	d := feedback.Draft{Outcome: string(outcome), Account: account, Source: feedback.SourceSlashCommand}
+	b.openFeedback(ctx, cmd.TriggerID, cmd.UserID, cmd.ChannelID, d, 0)
+}
+
+// feedbackShortcut opens the modal with a message as the prospect's own words.
+func (b *Bot) feedbackShortcut(ctx context.Context, cb slack.InteractionCallback) {
+	d := feedback.Draft{Verbatim: cb.Message.Text, Source: feedback.SourceMessageShortcut}
+	ts := cb.Message.Timestamp
+	if ts == "" {
+		ts = cb.MessageTs
+	}
+	if cb.Team.Domain != "" && validID(cb.Channel.ID) && ts != "" {
+		d.MessageURL = fmt.Sprintf("https://%s.slack.com/archives/%s/p%s", cb.Team.Domain, cb.Channel.ID, strings.Replace(ts, ".", "", 1))
+	}
+	b.openFeedback(ctx, cb.TriggerID, cb.User.ID, cb.Channel.ID, d, 0)
+}
+
+func (b *Bot) feedbackForm(d feedback.Draft, id int64) feedbackForm {
+	return feedbackForm{Draft: d, FeedbackID: id, Reasons: b.deps.Reasons, Regions: b.deps.Config.Regions, Currency: b.deps.Config.Currency}
+}
+
+func (b *Bot) openFeedback(ctx context.Context, triggerID, userID, channelID string, d feedback.Draft, id int64) {
+	ctx, cancel := context.WithTimeout(ctx, viewTimeout)
+	defer cancel()
+	if _, err := b.api.OpenViewContext(ctx, triggerID, feedbackModal(b.feedbackForm(d, id))); err != nil {
+		b.log.Error("feedback modal not opened", "user", userID, "error", err)
+		b.tell(context.WithoutCancel(ctx), channelID, userID, "Sorry, the feedback form didn't open ("+errorCode(err)+"). Please run the command again.")
+		return
+	}
+	b.log.Info("feedback modal opened", "user", userID, "source", d.Source, "editing", id)
+}
+
+// submitFeedback validates and stores a submission; errors go back onto the form.
+func (b *Bot) submitFeedback(ctx context.Context, cb slack.InteractionCallback) any {
+	d, meta := feedbackDraft(cb.View, cb.User.ID)
+	f, errs := d.Validate(b.deps.rules())
+	if errs != nil {
+		return slack.NewErrorsViewSubmissionResponse(blockErrors(errs, feedback.FieldAccount))
+	}
+	ctx, cancel := context.WithTimeout(ctx, saveTimeout)
+	defer cancel()
+	var err error
+	if meta.FeedbackID > 0 {
+		var changed bool
+		_, changed, err = b.deps.Store.EditFeedback(ctx, meta.FeedbackID, cb.User.ID, cb.View.ID, b.isAdmin(cb.User.ID), f)
+		switch {
+		case errors.Is(err, feedback.ErrForbidden):
+			return slack.NewErrorsViewSubmissionResponse(map[string]string{feedbackSaveErrBlock: "Only the rep who filed this feedback (or an admin) can edit it."})
+		case errors.Is(err, feedback.ErrNotFound):
+			return slack.NewErrorsViewSubmissionResponse(map[string]string{feedbackSaveErrBlock: "This feedback no longer exists, so it can't be edited."})
+		case err == nil:
+			b.log.Info("feedback edited", "feedback_id", meta.FeedbackID, "user", cb.User.ID, "changed", changed)
+		}
+	} else {
+		var saved feedback.Feedback
+		var created bool
+		saved, created, err = b.deps.Store.SaveFeedback(ctx, f)
+		if err == nil {
+			b.log.Info("feedback saved", "feedback_id", saved.ID, "user", cb.User.ID, "created", created, "source", f.Source)
+		}
+	}
+	if err != nil {
+		b.log.Error("feedback not saved", "user", cb.User.ID, "view", cb.View.ID, "error", err)
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{feedbackSaveErrBlock: "Couldn't save — nothing you typed was lost, press Submit again."})
+	}
+	return nil
+}
+
+// blockErrors maps field errors to the blocks that show them (block ids are field
+// names); an error on a field without a block goes to fallback.
+func blockErrors(errs feedback.FieldErrors, fallback string) map[string]string {
+	out := map[string]string{}
+	for field, msg := range errs {
+		switch field {
+		case "reporter_id":
+			field = fallback
+		}
+		out[field] = clip(msg, 150)
+	}
+	return out
+}
+
+func (b *Bot) suggestCompetitors(ctx context.Context, typed string) slack.OptionsResponse {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	known, err := b.deps.Store.Competitors(ctx, typed, 20)
+	if err != nil {
+		// Still offer what was typed: a new name needs no database.
+		b.log.Warn("competitor suggestions failed", "error", err)
+	}
+	return competitorSuggestions(typed, known)
+}
+
+// editFeedback reopens a saved item for its reporter (or an admin).
+func (b *Bot) editFeedback(ctx context.Context, cb slack.InteractionCallback, value string) {
+	id, err := strconv.ParseInt(value, 10, 64)
+	if err != nil || id <= 0 {
+		b.log.Warn("edit button with a forged or broken id refused", "value", clip(value, 40), "user", cb.User.ID)
+		return
+	}
+	f, err := b.deps.Store.Feedback(ctx, id)
+	if err != nil {
+		b.log.Warn("edit of unknown feedback refused", "feedback_id", id, "user", cb.User.ID, "error", err)
+		b.tell(ctx, cb.Channel.ID, cb.User.ID, "That feedback no longer exists.")
+		return
+	}
+	if f.ReporterID != cb.User.ID && !b.isAdmin(cb.User.ID) {
+		b.log.Warn("edit by someone else refused", "feedback_id", id, "user", cb.User.ID)
+		b.tell(ctx, cb.Channel.ID, cb.User.ID, fmt.Sprintf("Only %s, who filed it, or an admin can edit this feedback.", mention(f.ReporterID)))
+		return
+	}
+	b.openFeedback(ctx, cb.TriggerID, cb.User.ID, cb.Channel.ID, f.ToDraft(), f.ID)
+}
+
+// tell sends a user a short note they alone see: ephemeral in a channel, else a DM.
+func (b *Bot) tell(ctx context.Context, channelID, userID, text string) {
+	var err error
+	if validID(channelID) && !strings.HasPrefix(channelID, "D") {
+		_, err = b.api.PostEphemeralContext(ctx, channelID, userID, slack.MsgOptionText(text, false))
+	}
+	if err != nil || !validID(channelID) || strings.HasPrefix(channelID, "D") {
+		_, _, err = b.api.PostMessageContext(ctx, userID, slack.MsgOptionText(text, false))
+	}
+	if err != nil {
+		b.log.Warn("could not tell the user", "user", userID, "error", err)
+	}
+}
+
+// errorCode is the short Slack error code of err, for people.
+func errorCode(err error) string {
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) {
+		return se.Err
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "Slack was slow to answer"
+	}
+	return "unexpected error"
+}

@@ -1,0 +1,324 @@
+package bot
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"github.com/vosbot/vosbot/feedback"
+)
+
+// Callback and action ids of the feedback surfaces.
+const (
+	feedbackCallback     = "prospect_feedback"
+	feedbackShortcut     = "prospect_feedback_from_message"
+	feedbackEditAction   = "feedback_edit"
+	homeFileFeedback     = "home_file_feedback"
+	feedbackHideName     = "hide_name"
+	feedbackHideNameOpt  = "hide"
+	feedbackCommand      = "/prospect-feedback"
+	feedbackSaveErrBlock = feedbackHideName
+)
+
+// Reason is a theme a rep can pick as why a deal went the way it did.
+type Reason struct {
+	Key  string
+	Name string
+}
+
+// feedbackForm is what the feedback modal shows.
+type feedbackForm struct {
+	Draft feedback.Draft
+	// FeedbackID is set when editing a saved item.
+	FeedbackID int64
+	Reasons    []Reason
+	Regions    []string
+	Currency   string
+}
+
+// feedbackMeta travels in the modal's private_metadata.
+type feedbackMeta struct {
+	Source     feedback.Source `json:"source"`
+	MessageURL string          `json:"message_url,omitempty"`
+	FeedbackID int64           `json:"feedback_id,omitempty"`
+}
+
+// feedbackModal builds the feedback modal, pre-filled from the draft.
+func feedbackModal(f feedbackForm) slack.ModalViewRequest {
+	d := f.Draft
+	title, submit := "Prospect feedback", "Save"
+	if f.FeedbackID > 0 {
+		title, submit = "Edit feedback", "Save changes"
+	}
+	meta, _ := json.Marshal(feedbackMeta{Source: d.Source, MessageURL: d.MessageURL, FeedbackID: f.FeedbackID})
+
+	var blocks []slack.Block
+	if d.MessageURL != "" {
+		blocks = append(blocks, contextText("source", "From "+link(d.MessageURL, "this message")+"; its text is filled in as the prospect's own words."))
+	}
+
+	outcomes := make([]*slack.OptionBlockObject, len(feedback.Outcomes))
+	var initialOutcome *slack.OptionBlockObject
+	for i, o := range feedback.Outcomes {
+		outcomes[i] = option(string(o), o.Label())
+		if string(o) == d.Outcome {
+			initialOutcome = outcomes[i]
+		}
+	}
+	outcome := slack.NewRadioButtonsBlockElement(feedback.FieldOutcome, outcomes...)
+	outcome.InitialOption = initialOutcome
+	blocks = append(blocks, slack.NewInputBlock(feedback.FieldOutcome, plain("Outcome"), nil, outcome))
+
+	blocks = append(blocks, textInput(feedback.FieldAccount, "Account", "The prospect's company", "", d.Account, false, false))
+
+	deal := textInput(feedback.FieldDealValue, "Deal value", "e.g. 50k, $1.2M or 1 200,50 €", "Optional. A currency symbol typed here wins over the currency below.", d.DealValue, false, true)
+	deal.Element.(*slack.PlainTextInputBlockElement).MaxLength = 40
+	blocks = append(blocks, deal)
+
+	currency := d.Currency
+	if currency == "" {
+		currency = f.Currency
+	}
+	codes := slices.Clone(feedback.Currencies)
+	if currency != "" && !slices.Contains(codes, currency) {
+		codes = append([]string{currency}, codes...)
+	}
+	currencyOpts := make([]*slack.OptionBlockObject, len(codes))
+	currencySelect := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Currency"), feedback.FieldCurrency)
+	for i, c := range codes {
+		currencyOpts[i] = option(c, c)
+		if c == currency {
+			currencySelect.InitialOption = currencyOpts[i]
+		}
+	}
+	currencySelect.Options = currencyOpts
+	blocks = append(blocks, optional(slack.NewInputBlock(feedback.FieldCurrency, plain("Currency"), nil, currencySelect)))
+
+	if len(f.Regions) > 0 {
+		regionSelect := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Choose a region"), feedback.FieldRegion)
+		for _, r := range f.Regions {
+			o := option(r, r)
+			regionSelect.Options = append(regionSelect.Options, o)
+			if r == d.Region {
+				regionSelect.InitialOption = o
+			}
+		}
+		blocks = append(blocks, optional(slack.NewInputBlock(feedback.FieldRegion, plain("Region or segment"), nil, regionSelect)))
+	} else {
+		blocks = append(blocks, textInput(feedback.FieldRegion, "Region or segment", "e.g. EMEA enterprise", "", d.Region, false, true))
+	}
+
+	competitors := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeExternal, plain("Type to search or add"), feedback.FieldCompetitors)
+	zero := 0
+	competitors.MinQueryLength = &zero
+	for _, c := range d.Competitors {
+		competitors.InitialOptions = append(competitors.InitialOptions, competitorOption(c))
+	}
+	blocks = append(blocks, optional(slack.NewInputBlock(feedback.FieldCompetitors, plain("Competitors"), plain("Everyone they also looked at. Pick a known name or type a new one."), competitors)))
+
+	if len(f.Reasons) > 0 {
+		reasons := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeStatic, plain("Pick the reasons"), feedback.FieldReasons)
+		for _, r := range f.Reasons {
+			o := option(r.Key, r.Name)
+			reasons.Options = append(reasons.Options, o)
+			if slices.Contains(d.Reasons, r.Key) {
+				reasons.InitialOptions = append(reasons.InitialOptions, o)
+			}
+		}
+		blocks = append(blocks, optional(slack.NewInputBlock(feedback.FieldReasons, plain("Why we won or lost"), nil, reasons)))
+	}
+
+	blocks = append(blocks,
+		textInput(feedback.FieldWhatWorked, "What worked", "What made them lean our way", "", d.WhatWorked, true, true),
+		textInput(feedback.FieldWhatDidnt, "What didn't", "What held them back", "", d.WhatDidnt, true, true),
+		textInput(feedback.FieldVerbatim, "The prospect's own words", "A quote, as close to verbatim as you can", "", d.Verbatim, true, true),
+	)
+
+	crm := slack.NewURLTextInputBlockElement(plain("https://"), feedback.FieldCRMURL)
+	crm.InitialValue = d.CRMURL
+	blocks = append(blocks, optional(slack.NewInputBlock(feedback.FieldCRMURL, plain("CRM link"), nil, crm)))
+
+	hideOpt := slack.NewOptionBlockObject(feedbackHideNameOpt, plain("Hide my name in digests"), plain("Your feedback still counts; the digest shows no name with it."))
+	hide := slack.NewCheckboxGroupsBlockElement(feedbackHideName, hideOpt)
+	if d.HideName {
+		hide.InitialOptions = []*slack.OptionBlockObject{hideOpt}
+	}
+	blocks = append(blocks, optional(slack.NewInputBlock(feedbackHideName, plain("Privacy"), nil, hide)))
+
+	return slack.ModalViewRequest{
+		Type:            slack.VTModal,
+		CallbackID:      feedbackCallback,
+		Title:           plain(title),
+		Submit:          plain(submit),
+		Close:           plain("Cancel"),
+		PrivateMetadata: string(meta),
+		Blocks:          slack.Blocks{BlockSet: blocks},
+	}
+}
+
+func textInput(id, label, placeholder, hint, initial string, multiline, isOptional bool) *slack.InputBlock {
+	el := slack.NewPlainTextInputBlockElement(plain(placeholder), id)
+	el.Multiline = multiline
+	el.MaxLength = feedback.MaxText
+	// An initial value over the limit would make Slack refuse to open the modal.
+	el.InitialValue = clip(initial, feedback.MaxText)
+	var h *slack.TextBlockObject
+	if hint != "" {
+		h = plain(hint)
+	}
+	b := slack.NewInputBlock(id, plain(label), h, el)
+	b.Optional = isOptional
+	return b
+}
+
+func optional(b *slack.InputBlock) *slack.InputBlock {
+	b.Optional = true
+	return b
+}
+
+// competitorOption offers a competitor; the value is its display name.
+func competitorOption(name string) *slack.OptionBlockObject {
+	return option(clip(name, maxOptionValue), name)
+}
+
+// competitorSuggestions answers a competitors type-ahead: known names matching what was
+// typed, and what was typed itself when it is new.
+func competitorSuggestions(typed string, known []string) slack.OptionsResponse {
+	var opts []*slack.OptionBlockObject
+	typedKey := feedback.CompetitorKey(typed)
+	exists := false
+	for _, k := range known {
+		if feedback.CompetitorKey(k) == typedKey {
+			exists = true
+		}
+	}
+	if typedKey != "" && !exists {
+		name := feedback.CompetitorName(typed)
+		opts = append(opts, slack.NewOptionBlockObject(clip(name, maxOptionValue), plain(clip("Add “"+name+"”", maxOptionText)), nil))
+	}
+	for _, k := range known {
+		opts = append(opts, competitorOption(k))
+	}
+	if len(opts) > 100 {
+		opts = opts[:100]
+	}
+	return slack.OptionsResponse{Options: opts}
+}
+
+// feedbackDraft reads a submitted feedback modal back into a draft.
+func feedbackDraft(view slack.View, userID string) (feedback.Draft, feedbackMeta) {
+	var meta feedbackMeta
+	_ = json.Unmarshal([]byte(view.PrivateMetadata), &meta)
+	if meta.Source == "" {
+		meta.Source = feedback.SourceSlashCommand
+	}
+	d := feedback.Draft{
+		ReporterID: userID,
+		Source:     meta.Source,
+		MessageURL: meta.MessageURL,
+		Key:        view.ID,
+	}
+	if view.State == nil {
+		return d, meta
+	}
+	v := func(id string) slack.BlockAction { return view.State.Values[id][id] }
+	d.Outcome = v(feedback.FieldOutcome).SelectedOption.Value
+	d.Account = v(feedback.FieldAccount).Value
+	d.DealValue = v(feedback.FieldDealValue).Value
+	d.Currency = v(feedback.FieldCurrency).SelectedOption.Value
+	d.Region = v(feedback.FieldRegion).Value
+	if d.Region == "" {
+		d.Region = v(feedback.FieldRegion).SelectedOption.Value
+	}
+	for _, o := range v(feedback.FieldCompetitors).SelectedOptions {
+		d.Competitors = append(d.Competitors, o.Value)
+	}
+	for _, o := range v(feedback.FieldReasons).SelectedOptions {
+		d.Reasons = append(d.Reasons, o.Value)
+	}
+	d.WhatWorked = v(feedback.FieldWhatWorked).Value
+	d.WhatDidnt = v(feedback.FieldWhatDidnt).Value
+	d.Verbatim = v(feedback.FieldVerbatim).Value
+	d.CRMURL = v(feedback.FieldCRMURL).Value
+	for _, o := range v(feedbackHideName).SelectedOptions {
+		if o.Value == feedbackHideNameOpt {
+			d.HideName = true
+		}
+	}
+	return d, meta
+}
+
+// feedbackSummary is the rep's confirmation of what was saved, with an Edit button.
+func feedbackSummary(f feedback.Feedback, edited bool, reasons []Reason) (text string, blocks []slack.Block) {
+	verb := "Saved"
+	if edited {
+		verb = "Updated"
+	}
+	head := fmt.Sprintf("%s your feedback on *%s*: %s", verb, escape(clip(f.Account, 200)), f.Outcome.Label())
+	if f.DealValue != nil {
+		head += ", " + escape(f.DealValue.Format(f.Currency))
+	}
+	if f.Region != "" {
+		head += " · " + escape(f.Region)
+	}
+	text = fmt.Sprintf("%s your feedback on %s (%s)", verb, escape(clip(f.Account, 200)), f.Outcome.Label())
+	blocks = append(blocks, section("summary", head))
+
+	var lines []string
+	if len(f.Competitors) > 0 {
+		lines = append(lines, "*Competitors:* "+escape(strings.Join(f.Competitors, ", ")))
+	}
+	if len(f.Reasons) > 0 {
+		lines = append(lines, "*Why:* "+escape(strings.Join(reasonNames(f.Reasons, reasons), ", ")))
+	}
+	if len(lines) > 0 {
+		blocks = append(blocks, section("facts", strings.Join(lines, "\n")))
+	}
+	for _, part := range []struct{ id, label, text string }{
+		{"what_worked", "What worked", f.WhatWorked},
+		{"what_didnt", "What didn't", f.WhatDidnt},
+		{"verbatim", "In their words", f.Verbatim},
+	} {
+		if strings.TrimSpace(part.text) != "" {
+			blocks = append(blocks, section(part.id, "*"+part.label+"*\n"+quote(clip(part.text, 2500))))
+		}
+	}
+	var notes []string
+	if f.CRMURL != "" {
+		notes = append(notes, link(f.CRMURL, "CRM record"))
+	}
+	if f.HideName {
+		notes = append(notes, "your name is hidden in digests")
+	}
+	if f.EditCount > 0 {
+		notes = append(notes, fmt.Sprintf("edited %d time%s", f.EditCount, plural(f.EditCount)))
+	}
+	notes = append(notes, fmt.Sprintf("feedback #%d", f.ID))
+	blocks = append(blocks, contextText("notes", strings.Join(notes, " · ")))
+	blocks = append(blocks, slack.NewActionBlock("actions", button(feedbackEditAction, fmt.Sprint(f.ID), "Edit", "")))
+	return text, blocks
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// reasonNames spells reason keys as the catalogue names them.
+func reasonNames(keys []string, reasons []Reason) []string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = k
+		for _, r := range reasons {
+			if r.Key == k {
+				out[i] = r.Name
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,44 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/riverqueue/river"
+	"github.com/slack-go/slack"
+
+	"github.com/vosbot/vosbot/feedback"
+)
+
+// AddWorkers registers the bot's durable jobs: everything vosbot tells people after a
+// change was saved.
+func (b *Bot) AddWorkers(workers *river.Workers) {
+	river.AddWorker(workers, &feedbackSavedWorker{bot: b})
+}
+
+type feedbackSavedWorker struct {
+	river.WorkerDefaults[feedback.FeedbackSavedArgs]
+	bot *Bot
+}
+
+// Work refreshes the rep's App Home, then sends the confirmation. The DM goes last so
+// a retry never sends it twice for a failure that came after it.
+func (w *feedbackSavedWorker) Work(ctx context.Context, job *river.Job[feedback.FeedbackSavedArgs]) error {
+	b := w.bot
+	f, err := b.deps.Store.Feedback(ctx, job.Args.FeedbackID)
+	if errors.Is(err, feedback.ErrNotFound) {
+		return river.JobCancel(err)
+	}
+	if err != nil {
+		return err
+	}
+	if err := b.publishHome(ctx, f.ReporterID); err != nil {
+		b.log.Warn("app home not refreshed after save", "user", f.ReporterID, "error", err)
+	}
+	text, blocks := feedbackSummary(f, job.Args.Edited, b.deps.Reasons)
+	if _, _, err := b.api.PostMessageContext(ctx, f.ReporterID, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)); err != nil {
+		return fmt.Errorf("confirm feedback %d to %s: %w", f.ID, f.ReporterID, err)
+	}
+	return nil
+}
