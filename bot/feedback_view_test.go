@@ -17,8 +17,8 @@ func TestFeedbackModalGolden(t *testing.T) {
 	t.Parallel()
 	golden(t, "feedback_modal_empty", feedbackModal(feedbackForm{Draft: feedback.Draft{Source: feedback.SourceSlashCommand}, Reasons: testReasons, Currency: "USD"}))
 	golden(t, "feedback_modal_prefilled", feedbackModal(feedbackForm{
-		Draft:    feedback.Draft{Outcome: "lost", Account: "Acme", Source: feedback.SourceSlashCommand},
-		Reasons:  testReasons, Regions: []string{"NA", "EMEA", "APAC"}, Currency: "EUR",
+		Draft:   feedback.Draft{Outcome: "lost", Account: "Acme", Source: feedback.SourceSlashCommand},
+		Reasons: testReasons, Regions: []string{"NA", "EMEA", "APAC"}, Currency: "EUR",
 	}))
 	golden(t, "feedback_modal_shortcut", feedbackModal(feedbackForm{
 		Draft:   feedback.Draft{Verbatim: "Honestly <@U123> the price was the blocker", MessageURL: "https://acme.slack.com/archives/C1/p1700000000000100", Source: feedback.SourceMessageShortcut},
