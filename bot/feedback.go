@@ -57,7 +57,7 @@ func (b *Bot) openFeedback(ctx context.Context, triggerID, userID, channelID str
 // submitFeedback validates and stores a submission; errors go back onto the form.
 func (b *Bot) submitFeedback(ctx context.Context, cb slack.InteractionCallback) any {
 	d, meta := feedbackDraft(cb.View, cb.User.ID)
-	f, errs := d.Validate(b.deps.rules())
+	f, errs := d.Validate(b.deps.Rules)
 	if errs != nil {
 		return slack.NewErrorsViewSubmissionResponse(blockErrors(errs, feedback.FieldAccount))
 	}

@@ -16,14 +16,8 @@ type Deps struct {
 	Config *config.Config
 	// Reasons are the catalogue themes a rep can pick for feedback.
 	Reasons []Reason
-}
-
-func (d Deps) rules() feedback.Rules {
-	keys := make([]string, len(d.Reasons))
-	for i, r := range d.Reasons {
-		keys[i] = r.Key
-	}
-	return feedback.Rules{Reasons: keys, Regions: d.Config.Regions, Currency: d.Config.Currency}
+	// Rules validate feedback (the same rules as imports).
+	Rules feedback.Rules
 }
 
 // onSlashCommand runs after the ack.

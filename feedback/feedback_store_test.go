@@ -18,7 +18,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 
 var rules = feedback.Rules{Reasons: []string{"price", "missing_feature", "integration"}, Currency: "USD"}
 
-func newStore(t *testing.T) (*feedback.Store, *pgxpool.Pool, *time.Time) {
+func newStore(t testing.TB) (*feedback.Store, *pgxpool.Pool, *time.Time) {
 	t.Helper()
 	pool := pgtest.New(t)
 	now := time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)

@@ -276,8 +276,10 @@ var domainSuffixes = []string{".io", ".com", ".ai", ".co", ".net", ".org", ".app
 // cleanCompetitor drops what is not the name: a web domain's suffix, a legal form,
 // surrounding spaces and punctuation.
 func cleanCompetitor(name string) string {
+	// ";" joins list columns in exports, so it never appears inside a name.
+	name = strings.ReplaceAll(name, ";", ",")
 	name = strings.Join(strings.Fields(name), " ")
-	name = strings.Trim(name, " ,;.-")
+	name = strings.Trim(name, " ,.-")
 	for changed := true; changed; {
 		changed = false
 		lower := strings.ToLower(name)

@@ -1,6 +1,9 @@
 package main
 
-import "github.com/vosbot/vosbot/bot"
+import (
+	"github.com/vosbot/vosbot/bot"
+	"github.com/vosbot/vosbot/feedback"
+)
 
 // builtinReasons is the built-in theme catalogue of INTERFACE.md.
 var builtinReasons = []bot.Reason{
@@ -34,4 +37,14 @@ func (a *app) reasons() []bot.Reason {
 		}
 	}
 	return out
+}
+
+// rules are what the configuration allows in feedback.
+func (a *app) rules() feedback.Rules {
+	r := a.reasons()
+	keys := make([]string, len(r))
+	for i, x := range r {
+		keys[i] = x.Key
+	}
+	return feedback.Rules{Reasons: keys, Regions: a.cfg.Regions, Currency: a.cfg.Currency}
 }

@@ -45,7 +45,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	}
 	slackClient := bot.NewClient(a.env.SlackBotToken, a.env.SlackAppToken, a.env.SlackAPIURL)
 	b := bot.New(bot.Options{Client: slackClient, Logger: a.log.With("component", "bot"), Registry: reg,
-		Deps: bot.Deps{Store: store, Config: a.cfg, Reasons: a.reasons()}})
+		Deps: bot.Deps{Store: store, Config: a.cfg, Reasons: a.reasons(), Rules: a.rules()}})
 
 	workers := river.NewWorkers()
 	b.AddWorkers(workers)
