@@ -1,0 +1,42 @@
+package feedback
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/vosbot/vosbot/internal/config"
+)
+
+// ReminderSweepEvery is how often the reminder sweep runs; reminders themselves are
+// spaced by the configured remind_every.
+const ReminderSweepEvery = 5 * time.Minute
+
+// RemindWorker runs the reminder sweep.
+type RemindWorker struct {
+	river.WorkerDefaults[RemindArgs]
+	Store  *Store
+	Config *config.Config
+	Log    *slog.Logger
+}
+
+// Work sends the reminders that are due.
+func (w *RemindWorker) Work(ctx context.Context, _ *river.Job[RemindArgs]) error {
+	n, err := w.Store.SendDueReminders(ctx, w.Config)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		w.Log.Info("escalation reminders sent", "escalations", n)
+	}
+	return nil
+}
+
+// ReminderJob is the periodic job of the reminder sweep.
+func ReminderJob() *river.PeriodicJob {
+	return river.NewPeriodicJob(river.PeriodicInterval(ReminderSweepEvery),
+		func() (river.JobArgs, *river.InsertOpts) { return RemindArgs{}, nil },
+		&river.PeriodicJobOpts{ID: "escalation_reminders", RunOnStart: true})
+}
