@@ -51,10 +51,10 @@ func TestFeedbackSummaryGolden(t *testing.T) {
 
 func TestHomeGolden(t *testing.T) {
 	t.Parallel()
-	golden(t, "home_empty", homeView(homeData{UserID: "U0REP", Reasons: testReasons}))
+	golden(t, "home_empty", homeView(homeData{UserID: "U0REP", Reasons: testReasons, Config: testConfig(t)}))
 	second := sampleFeedback()
 	second.ID, second.Outcome, second.Account, second.Themes, second.Reasons = 43, feedback.Won, "Globex", nil, nil
-	golden(t, "home_feedback", homeView(homeData{UserID: "U0REP", Feedback: []feedback.Feedback{second, sampleFeedback()}, Reasons: testReasons}))
+	golden(t, "home_feedback", homeView(homeData{UserID: "U0REP", Feedback: []feedback.Feedback{second, sampleFeedback()}, Reasons: testReasons, Config: testConfig(t)}))
 }
 
 // TestUserTextEscaped checks no user text reaches a message unescaped.
@@ -63,7 +63,7 @@ func TestUserTextEscaped(t *testing.T) {
 	f := sampleFeedback()
 	f.Account = "<!channel> <@U999> <https://evil|click>"
 	text, blocks := feedbackSummary(f, false, testReasons)
-	home := homeView(homeData{Feedback: []feedback.Feedback{f}})
+	home := homeView(homeData{Feedback: []feedback.Feedback{f}, Config: testConfig(t)})
 	all, _ := json.Marshal([]any{text, blocks, home})
 	for _, bad := range []string{"<!channel>", "<@U999>", "<https://evil", "<!channel"} {
 		if strings.Contains(string(all), jsonEscaped(bad)) {

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 
 	"github.com/vosbot/vosbot/feedback"
+	"github.com/vosbot/vosbot/internal/config"
 )
 
 const homeRaiseDroppedBall = "home_raise_dropped_ball"
@@ -17,6 +19,13 @@ type homeData struct {
 	UserID   string
 	Feedback []feedback.Feedback
 	Reasons  []Reason
+	// OwnedTeams are the teams whose escalations the user may act on.
+	OwnedTeams []string
+	// TeamOpen are those teams' open escalations; Reported what the user raised.
+	TeamOpen []feedback.Escalation
+	Reported []feedback.Escalation
+	Config   *config.Config
+	Now      time.Time
 }
 
 // homeView builds the App Home tab.
@@ -37,7 +46,45 @@ func homeView(h homeData) slack.HomeTabViewRequest {
 	for _, f := range h.Feedback {
 		blocks = append(blocks, feedbackHomeItem(f, h.Reasons))
 	}
+	if len(h.OwnedTeams) > 0 {
+		names := make([]string, len(h.OwnedTeams))
+		for i, t := range h.OwnedTeams {
+			names[i] = teamName(h.Config, t)
+		}
+		blocks = append(blocks, slack.NewDividerBlock(), section("team_title", "*Open dropped balls for "+escape(strings.Join(names, ", "))+"*"))
+		if len(h.TeamOpen) == 0 {
+			blocks = append(blocks, contextText("team_empty", "None open. :tada:"))
+		}
+		for _, e := range h.TeamOpen {
+			blocks = append(blocks, escalationHomeItem(e, h.Config, h.Now, true)...)
+		}
+	}
+	blocks = append(blocks, slack.NewDividerBlock(), section("reported_title", "*Dropped balls you raised*"))
+	if len(h.Reported) == 0 {
+		blocks = append(blocks, contextText("reported_empty", "None. When another team lets a customer down, type `/dropped-ball` or use the button above."))
+	}
+	for _, e := range h.Reported {
+		blocks = append(blocks, escalationHomeItem(e, h.Config, h.Now, false)...)
+	}
+	// Slack allows 100 blocks in a view; the lists are capped well below.
+	if len(blocks) > 100 {
+		blocks = blocks[:100]
+	}
 	return slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: blocks}}
+}
+
+// escalationHomeItem is one escalation in the App Home, with its buttons for owners.
+func escalationHomeItem(e feedback.Escalation, cfg *config.Config, now time.Time, withActions bool) []slack.Block {
+	text := fmt.Sprintf("*#%d · %s* · %s\n%s\n%s", e.ID, escape(teamName(cfg, e.Team)), escalationHeadline(e),
+		quote(clip(e.Summary, 300)), statusLine(e, cfg, now))
+	blocks := []slack.Block{section(fmt.Sprintf("escalation_%d_item", e.ID), text)}
+	if withActions {
+		all := escalationBlocks(e, cfg, now, true)
+		if last, ok := all[len(all)-1].(*slack.ActionBlock); ok {
+			blocks = append(blocks, last)
+		}
+	}
+	return blocks
 }
 
 func feedbackHomeItem(f feedback.Feedback, reasons []Reason) slack.Block {
@@ -78,11 +125,25 @@ func (b *Bot) publishHome(ctx context.Context, userID string) error {
 	if !validID(userID) {
 		return fmt.Errorf("publish home: bad user id %q", clip(userID, 20))
 	}
-	items, err := b.deps.Store.RecentFeedback(ctx, userID, 10)
-	if err != nil {
+	h := homeData{UserID: userID, Reasons: b.deps.Reasons, Config: b.deps.Config, Now: b.now()}
+	var err error
+	if h.Feedback, err = b.deps.Store.RecentFeedback(ctx, userID, 10); err != nil {
 		return err
 	}
-	_, err = b.api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: userID, View: homeView(homeData{UserID: userID, Feedback: items, Reasons: b.deps.Reasons})})
+	for _, t := range b.deps.Config.Teams {
+		if feedback.MayAct(b.deps.Config, t.Key, userID) {
+			h.OwnedTeams = append(h.OwnedTeams, t.Key)
+		}
+	}
+	if len(h.OwnedTeams) > 0 {
+		if h.TeamOpen, err = b.deps.Store.OpenEscalations(ctx, h.OwnedTeams, 15); err != nil {
+			return err
+		}
+	}
+	if h.Reported, err = b.deps.Store.ReportedEscalations(ctx, userID, 10); err != nil {
+		return err
+	}
+	_, err = b.api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: userID, View: homeView(h)})
 	if err != nil {
 		return fmt.Errorf("publish home: %w", err)
 	}

@@ -15,6 +15,20 @@ import (
 // change was saved.
 func (b *Bot) AddWorkers(workers *river.Workers) {
 	river.AddWorker(workers, &feedbackSavedWorker{bot: b})
+	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, job *river.Job[feedback.EscalationPostArgs]) error {
+		return b.jobResult(b.postEscalation(ctx, job.Args.EscalationID))
+	}))
+	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, job *river.Job[feedback.EscalationNotifyArgs]) error {
+		return b.jobResult(b.notifyEscalation(ctx, job.Args))
+	}))
+}
+
+// jobResult gives up on records that no longer exist; anything else is retried.
+func (b *Bot) jobResult(err error) error {
+	if errors.Is(err, feedback.ErrNotFound) {
+		return river.JobCancel(err)
+	}
+	return err
 }
 
 type feedbackSavedWorker struct {

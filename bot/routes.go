@@ -25,6 +25,8 @@ func (b *Bot) onSlashCommand(ctx context.Context, cmd slack.SlashCommand) {
 	switch cmd.Command {
 	case feedbackCommand:
 		b.feedbackCommand(ctx, cmd)
+	case escalationCommand:
+		b.escalationCommand(ctx, cmd)
 	default:
 		b.log.Warn("unknown slash command", "command", cmd.Command, "user", cmd.UserID)
 	}
@@ -35,6 +37,10 @@ func (b *Bot) onViewSubmission(ctx context.Context, cb slack.InteractionCallback
 	switch cb.View.CallbackID {
 	case feedbackCallback:
 		return b.submitFeedback(ctx, cb)
+	case escalationCallback:
+		return b.submitEscalation(ctx, cb)
+	case escalationNoteCallback, escalationMoveCallback:
+		return b.submitEscalationAct(ctx, cb)
 	default:
 		b.log.Warn("submission of an unknown view", "callback_id", cb.View.CallbackID, "user", cb.User.ID)
 		return nil
@@ -77,6 +83,10 @@ func (b *Bot) onBlockAction(ctx context.Context, cb slack.InteractionCallback, a
 		b.editFeedback(ctx, cb, a.Value)
 	case homeFileFeedback:
 		b.openFeedback(ctx, cb.TriggerID, cb.User.ID, "", feedback.Draft{Source: feedback.SourceAppHome}, 0)
+	case homeRaiseDroppedBall:
+		b.openEscalation(ctx, cb.TriggerID, cb.User.ID, "", feedback.EscalationDraft{Source: feedback.SourceAppHome})
+	case actAcknowledge, actResolve, actWontFix, actReassign:
+		b.escalationButton(ctx, cb, a)
 	default:
 		b.log.Warn("unknown button", "action_id", a.ActionID, "user", cb.User.ID)
 	}

@@ -408,7 +408,7 @@ func (s *Store) SendDueReminders(ctx context.Context, cfg *config.Config) (int, 
 				return err
 			}
 			jobs := []river.JobArgs{EscalationNotifyArgs{EscalationID: e.ID, EventID: evID, Recipient: RecipientThread}}
-			for _, u := range reminderRecipients(cfg, e) {
+			for _, u := range ReminderRecipients(cfg, e) {
 				jobs = append(jobs, EscalationNotifyArgs{EscalationID: e.ID, EventID: evID, Recipient: u})
 			}
 			if err := s.enqueue(ctx, tx, jobs...); err != nil {
@@ -431,8 +431,9 @@ func dueFor(e Escalation, what string) time.Time {
 	return e.ResolveDueAt
 }
 
-// reminderRecipients are the owner who acknowledged it, or else the team's owners.
-func reminderRecipients(cfg *config.Config, e Escalation) []string {
+// ReminderRecipients are the owner who acknowledged it, or else the team's owners (the
+// admins for a team no longer configured).
+func ReminderRecipients(cfg *config.Config, e Escalation) []string {
 	if e.OwnerID != "" {
 		return []string{e.OwnerID}
 	}

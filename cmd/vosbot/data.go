@@ -61,7 +61,7 @@ func cmdExport(ctx context.Context, a *app, args []string) error {
 	format := fs.String("format", "csv", "csv or json (JSON Lines)")
 	since := fs.String("since", "", "only records created on or after this date or time")
 	until := fs.String("until", "", "only records created up to this date (inclusive) or before this time")
-	subject, err := a.subjectAndFlags(fs, args, "feedback")
+	subject, err := a.subjectAndFlags(fs, args, "feedback", "escalations")
 	if err != nil {
 		return err
 	}
@@ -91,6 +91,8 @@ func cmdExport(ctx context.Context, a *app, args []string) error {
 	switch subject {
 	case "feedback":
 		n, err = store.ExportFeedback(ctx, a.io.out, *format, p)
+	case "escalations":
+		n, err = store.ExportEscalations(ctx, a.io.out, *format, p)
 	}
 	if err != nil {
 		return err

@@ -49,10 +49,12 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 
 	workers := river.NewWorkers()
 	b.AddWorkers(workers)
+	river.AddWorker(workers, &feedback.RemindWorker{Store: store, Config: a.cfg, Log: a.log.With("component", "reminders")})
 	jobs, err := river.NewClient(riverpgxv5.New(db.Pool), &river.Config{
-		Logger:  a.log.With("component", "jobs"),
-		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 20}},
-		Workers: workers,
+		Logger:       a.log.With("component", "jobs"),
+		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 20}},
+		Workers:      workers,
+		PeriodicJobs: []*river.PeriodicJob{feedback.ReminderJob()},
 	})
 	if err != nil {
 		return fmt.Errorf("background jobs: %w", err)
