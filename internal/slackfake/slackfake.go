@@ -1,0 +1,883 @@
+// Package slackfake is a fake Slack for tests: a local Web API and Socket Mode
+// websocket that the real slack-go client talks to over HTTP and websocket. It records
+// every Web API call and the messages, views and App Home tabs they create, delivers
+// slash commands, interactions and events as envelopes and waits for their acks
+// (measuring the latency), redelivers an envelope whose socket dropped before the ack,
+// and can answer any method with 429 + Retry-After or a 5xx.
+//
+// slack-go retries 429 (honouring Retry-After) and 5xx only when the client is built with
+// slack.OptionRetryConfig; vosbot's bot.NewClient does so.
+package slackfake
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/slack-go/slack"
+)
+
+// Options configure a Server.
+type Options struct {
+	// BotToken and AppToken are the tokens the fake accepts. Defaults: xoxb-test, xapp-test.
+	BotToken, AppToken string
+	// PingInterval is how often sockets are pinged (slack-go reconnects after 30 s
+	// without a ping). Default 5 s.
+	PingInterval time.Duration
+	// AckTimeout is how long a delivery waits for its ack. Default 10 s.
+	AckTimeout time.Duration
+	// Logf receives a line per notable thing (t.Logf in tests).
+	Logf func(format string, args ...any)
+}
+
+// Server is a running fake Slack.
+type Server struct {
+	opts Options
+	http *httptest.Server
+
+	mu        sync.Mutex
+	changed   chan struct{} // closed and replaced on every recorded change
+	calls     []Call
+	failures  map[string][]failure
+	handlers  map[string]func(Call) (int, any)
+	messages  map[string][]*Message
+	views     map[string]*View
+	homes     map[string]json.RawMessage
+	missing   map[string]string
+	triggers  map[string]time.Time
+	seq       int64
+	sockets   []*socket
+	next      int
+	pending   map[string]*delivery
+	latencies []time.Duration
+	dupAcks   int
+	unacked   int
+	hellos    int
+}
+
+// Call is one Web API request.
+type Call struct {
+	Method string
+	Token  string
+	Form   url.Values
+	JSON   json.RawMessage
+	At     time.Time
+}
+
+// Param returns a request parameter from the form or the JSON body.
+func (c Call) Param(name string) string {
+	if v := c.Form.Get(name); v != "" {
+		return v
+	}
+	if len(c.JSON) > 0 {
+		var m map[string]json.RawMessage
+		if json.Unmarshal(c.JSON, &m) == nil {
+			var s string
+			if json.Unmarshal(m[name], &s) == nil {
+				return s
+			}
+			return string(m[name])
+		}
+	}
+	return ""
+}
+
+// Message is a message as posted, updated or deleted.
+type Message struct {
+	Channel   string
+	TS        string
+	ThreadTS  string
+	User      string // set for ephemeral messages: who sees it
+	Ephemeral bool
+	Text      string
+	Blocks    json.RawMessage
+	Metadata  json.RawMessage
+	Updates   int
+	Deleted   bool
+}
+
+// View is a modal as opened, pushed or updated.
+type View struct {
+	ID        string
+	TriggerID string
+	Body      json.RawMessage
+	Updates   int
+}
+
+type failure struct {
+	status     int
+	retryAfter time.Duration
+}
+
+// New starts a fake Slack on 127.0.0.1.
+func New(opts Options) *Server {
+	if opts.BotToken == "" {
+		opts.BotToken = "xoxb-test"
+	}
+	if opts.AppToken == "" {
+		opts.AppToken = "xapp-test"
+	}
+	if opts.PingInterval == 0 {
+		opts.PingInterval = 5 * time.Second
+	}
+	if opts.AckTimeout == 0 {
+		opts.AckTimeout = 10 * time.Second
+	}
+	if opts.Logf == nil {
+		opts.Logf = func(string, ...any) {}
+	}
+	s := &Server{
+		opts: opts, changed: make(chan struct{}), failures: map[string][]failure{}, handlers: map[string]func(Call) (int, any){},
+		messages: map[string][]*Message{}, views: map[string]*View{}, homes: map[string]json.RawMessage{},
+		missing: map[string]string{}, triggers: map[string]time.Time{}, pending: map[string]*delivery{},
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/api/", s.serveAPI)
+	mux.HandleFunc("/link/", s.serveSocket)
+	s.http = httptest.NewServer(mux)
+	return s
+}
+
+// Close stops the server and drops every socket.
+func (s *Server) Close() {
+	s.DropSockets()
+	s.http.Close()
+}
+
+// APIURL is the Web API base URL, for SLACK_API_URL or slack.OptionAPIURL.
+func (s *Server) APIURL() string { return s.http.URL + "/api/" }
+
+// BotToken and AppToken are the accepted tokens.
+func (s *Server) BotToken() string { return s.opts.BotToken }
+
+// AppToken is the accepted app-level token.
+func (s *Server) AppToken() string { return s.opts.AppToken }
+
+// notify wakes every waiter; call with s.mu held.
+func (s *Server) notify() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// waitFor polls cond (under the lock) until it holds or ctx ends.
+func (s *Server) waitFor(ctx context.Context, what string, cond func() bool) error {
+	for {
+		s.mu.Lock()
+		ok, ch := cond(), s.changed
+		s.mu.Unlock()
+		if ok {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("slackfake: waiting for %s: %w", what, ctx.Err())
+		case <-ch:
+		}
+	}
+}
+
+func (s *Server) nextSeq() int64 {
+	s.seq++
+	return s.seq
+}
+
+// ----- Web API -----
+
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
+	method := strings.TrimPrefix(r.URL.Path, "/api/")
+	call := Call{Method: method, At: time.Now()}
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 10<<20))
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		call.JSON = body
+		call.Form = url.Values{}
+	} else {
+		call.Form, _ = url.ParseQuery(string(body))
+		for k, v := range r.URL.Query() {
+			call.Form[k] = v
+		}
+	}
+	call.Token = strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if call.Token == "" {
+		call.Token = call.Form.Get("token")
+	}
+
+	s.mu.Lock()
+	s.calls = append(s.calls, call)
+	var fail *failure
+	if fs := s.failures[method]; len(fs) > 0 {
+		fail = &fs[0]
+		s.failures[method] = fs[1:]
+	}
+	handler := s.handlers[method]
+	s.notify()
+	s.mu.Unlock()
+
+	if fail != nil {
+		if fail.retryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int((fail.retryAfter+time.Second-1)/time.Second)))
+		}
+		s.opts.Logf("slackfake: %s answered %d", method, fail.status)
+		w.WriteHeader(fail.status)
+		if fail.status == http.StatusTooManyRequests {
+			writeJSON(w, map[string]any{"ok": false, "error": "ratelimited"})
+		}
+		return
+	}
+	wantToken := s.opts.BotToken
+	if method == "apps.connections.open" {
+		wantToken = s.opts.AppToken
+	}
+	if call.Token != wantToken {
+		writeJSON(w, map[string]any{"ok": false, "error": "invalid_auth"})
+		return
+	}
+	if handler != nil {
+		status, resp := handler(call)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_ = json.NewEncoder(w).Encode(resp)
+		return
+	}
+	writeJSON(w, s.answer(call))
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func fail(code string) map[string]any { return map[string]any{"ok": false, "error": code} }
+
+// answer is the default behaviour of each method.
+func (s *Server) answer(c Call) map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	defer s.notify()
+	switch c.Method {
+	case "auth.test":
+		return map[string]any{"ok": true, "url": "https://fake.slack.com/", "team": "Fake", "user": "vosbot", "team_id": "T0FAKE", "user_id": "U0BOT", "bot_id": "B0BOT"}
+	case "apps.connections.open":
+		return map[string]any{"ok": true, "url": strings.Replace(s.http.URL, "http://", "ws://", 1) + "/link/?ticket=" + strconv.FormatInt(s.nextSeq(), 10)}
+	case "chat.postMessage":
+		ch := c.Param("channel")
+		if code, ok := s.missing[ch]; ok {
+			return fail(code)
+		}
+		if ch == "" {
+			return fail("channel_not_found")
+		}
+		if c.Param("text") == "" && c.Param("blocks") == "" {
+			return fail("no_text")
+		}
+		m := &Message{Channel: ch, TS: s.ts(), ThreadTS: c.Param("thread_ts"), Text: c.Param("text"), Blocks: raw(c.Param("blocks")), Metadata: raw(c.Param("metadata"))}
+		s.messages[ch] = append(s.messages[ch], m)
+		return map[string]any{"ok": true, "channel": ch, "ts": m.TS, "message": map[string]any{"text": m.Text, "ts": m.TS}}
+	case "chat.update":
+		ch, ts := c.Param("channel"), c.Param("ts")
+		m := s.find(ch, ts)
+		if m == nil || m.Deleted {
+			return fail("message_not_found")
+		}
+		m.Text, m.Updates = c.Param("text"), m.Updates+1
+		if b := c.Param("blocks"); b != "" {
+			m.Blocks = raw(b)
+		}
+		return map[string]any{"ok": true, "channel": ch, "ts": ts, "text": m.Text}
+	case "chat.delete":
+		m := s.find(c.Param("channel"), c.Param("ts"))
+		if m == nil || m.Deleted {
+			return fail("message_not_found")
+		}
+		m.Deleted = true
+		return map[string]any{"ok": true, "channel": m.Channel, "ts": m.TS}
+	case "chat.postEphemeral":
+		ch := c.Param("channel")
+		if code, ok := s.missing[ch]; ok {
+			return fail(code)
+		}
+		m := &Message{Channel: ch, TS: s.ts(), User: c.Param("user"), Ephemeral: true, Text: c.Param("text"), Blocks: raw(c.Param("blocks"))}
+		s.messages[ch] = append(s.messages[ch], m)
+		return map[string]any{"ok": true, "message_ts": m.TS}
+	case "chat.getPermalink":
+		return map[string]any{"ok": true, "channel": c.Param("channel"), "permalink": "https://fake.slack.com/archives/" + c.Param("channel") + "/p" + strings.ReplaceAll(c.Param("message_ts"), ".", "")}
+	case "conversations.open":
+		users := c.Param("users")
+		if users == "" {
+			return fail("users_list_not_supplied")
+		}
+		return map[string]any{"ok": true, "channel": map[string]any{"id": "D" + strings.TrimPrefix(strings.Split(users, ",")[0], "U")}}
+	case "conversations.history":
+		return s.history(c)
+	case "views.open", "views.push":
+		trigger := c.Param("trigger_id")
+		if trigger == "" {
+			return fail("invalid_trigger_id")
+		}
+		if sent, ok := s.triggers[trigger]; ok && time.Since(sent) > 3*time.Second {
+			return fail("expired_trigger_id")
+		}
+		var body struct {
+			View json.RawMessage `json:"view"`
+		}
+		_ = json.Unmarshal(c.JSON, &body)
+		v := &View{ID: fmt.Sprintf("V%08d", s.nextSeq()), TriggerID: trigger, Body: body.View}
+		s.views[v.ID] = v
+		return map[string]any{"ok": true, "view": viewResponse(v)}
+	case "views.update":
+		id := c.Param("view_id")
+		v, ok := s.views[id]
+		if !ok {
+			return fail("not_found")
+		}
+		var body struct {
+			View json.RawMessage `json:"view"`
+		}
+		_ = json.Unmarshal(c.JSON, &body)
+		v.Body, v.Updates = body.View, v.Updates+1
+		return map[string]any{"ok": true, "view": viewResponse(v)}
+	case "views.publish":
+		var body struct {
+			UserID string          `json:"user_id"`
+			View   json.RawMessage `json:"view"`
+		}
+		_ = json.Unmarshal(c.JSON, &body)
+		if body.UserID == "" {
+			return fail("invalid_arguments")
+		}
+		s.homes[body.UserID] = body.View
+		return map[string]any{"ok": true, "view": map[string]any{"id": "VHOME" + body.UserID, "type": "home"}}
+	case "users.info":
+		u := c.Param("user")
+		return map[string]any{"ok": true, "user": map[string]any{"id": u, "name": strings.ToLower(u), "real_name": "User " + u, "tz": "UTC"}}
+	}
+	return fail("unknown_method")
+}
+
+func viewResponse(v *View) map[string]any {
+	var m map[string]any
+	_ = json.Unmarshal(v.Body, &m)
+	if m == nil {
+		m = map[string]any{}
+	}
+	m["id"] = v.ID
+	return m
+}
+
+func raw(s string) json.RawMessage {
+	if s == "" {
+		return nil
+	}
+	return json.RawMessage(s)
+}
+
+// ts returns increasing message timestamps like Slack's.
+func (s *Server) ts() string {
+	n := s.nextSeq()
+	return fmt.Sprintf("%d.%06d", 1700000000+n/1000000, n%1000000)
+}
+
+func (s *Server) find(channel, ts string) *Message {
+	for _, m := range s.messages[channel] {
+		if m.TS == ts {
+			return m
+		}
+	}
+	return nil
+}
+
+// history answers conversations.history: newest first, honouring limit, oldest and latest.
+func (s *Server) history(c Call) map[string]any {
+	ch := c.Param("channel")
+	if code, ok := s.missing[ch]; ok {
+		return fail(code)
+	}
+	limit, _ := strconv.Atoi(c.Param("limit"))
+	if limit <= 0 {
+		limit = 100
+	}
+	oldest, _ := strconv.ParseFloat(c.Param("oldest"), 64)
+	latest, _ := strconv.ParseFloat(c.Param("latest"), 64)
+	withMeta := c.Param("include_all_metadata") == "true" || c.Param("include_all_metadata") == "1"
+	var out []map[string]any
+	msgs := s.messages[ch]
+	for i := len(msgs) - 1; i >= 0 && len(out) < limit; i-- {
+		m := msgs[i]
+		if m.Deleted || m.Ephemeral || m.ThreadTS != "" {
+			continue
+		}
+		f, _ := strconv.ParseFloat(m.TS, 64)
+		if (oldest > 0 && f < oldest) || (latest > 0 && f > latest) {
+			continue
+		}
+		item := map[string]any{"type": "message", "user": "U0BOT", "bot_id": "B0BOT", "text": m.Text, "ts": m.TS}
+		if len(m.Blocks) > 0 {
+			item["blocks"] = m.Blocks
+		}
+		if withMeta && len(m.Metadata) > 0 {
+			item["metadata"] = m.Metadata
+		}
+		out = append(out, item)
+	}
+	if out == nil {
+		out = []map[string]any{}
+	}
+	return map[string]any{"ok": true, "messages": out, "has_more": false}
+}
+
+// ----- control and inspection -----
+
+// FailNext makes the next n calls of method answer status (429 with Retry-After, or 5xx).
+func (s *Server) FailNext(method string, n int, status int, retryAfter time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.failures[method] = append(s.failures[method], failure{status: status, retryAfter: retryAfter})
+	}
+}
+
+// Handle overrides one method.
+func (s *Server) Handle(method string, h func(Call) (status int, body any)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.handlers[method] = h
+}
+
+// SetChannelError makes posting to and reading channel fail with code (e.g.
+// "not_in_channel", "channel_not_found"); "" clears it.
+func (s *Server) SetChannelError(channel, code string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if code == "" {
+		delete(s.missing, channel)
+		return
+	}
+	s.missing[channel] = code
+}
+
+// Calls returns the recorded calls of method in order ("" for all).
+func (s *Server) Calls(method string) []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Call
+	for _, c := range s.calls {
+		if method == "" || c.Method == method {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// WaitCalls waits until method was called at least n times.
+func (s *Server) WaitCalls(ctx context.Context, method string, n int) ([]Call, error) {
+	err := s.waitFor(ctx, fmt.Sprintf("%d %s calls", n, method), func() bool {
+		count := 0
+		for _, c := range s.calls {
+			if c.Method == method {
+				count++
+			}
+		}
+		return count >= n
+	})
+	return s.Calls(method), err
+}
+
+// Messages returns the messages of a channel (or DMs to a user id), oldest first.
+func (s *Server) Messages(channel string) []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Message, 0, len(s.messages[channel]))
+	for _, m := range s.messages[channel] {
+		out = append(out, *m)
+	}
+	return out
+}
+
+// WaitMessages waits until channel holds at least n messages matching keep (nil: all).
+func (s *Server) WaitMessages(ctx context.Context, channel string, n int, keep func(Message) bool) ([]Message, error) {
+	var got []Message
+	err := s.waitFor(ctx, fmt.Sprintf("%d messages in %s", n, channel), func() bool {
+		got = got[:0]
+		for _, m := range s.messages[channel] {
+			if keep == nil || keep(*m) {
+				got = append(got, *m)
+			}
+		}
+		return len(got) >= n
+	})
+	return slices.Clone(got), err
+}
+
+// Views returns the modals opened so far, in order.
+func (s *Server) Views() []View {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]View, 0, len(s.views))
+	for _, v := range s.views {
+		out = append(out, *v)
+	}
+	slices.SortFunc(out, func(a, b View) int { return strings.Compare(a.ID, b.ID) })
+	return out
+}
+
+// WaitView waits for the modal opened with trigger.
+func (s *Server) WaitView(ctx context.Context, trigger string) (View, error) {
+	var got View
+	err := s.waitFor(ctx, "a view opened with trigger "+trigger, func() bool {
+		for _, v := range s.views {
+			if v.TriggerID == trigger {
+				got = *v
+				return true
+			}
+		}
+		return false
+	})
+	return got, err
+}
+
+// Home returns a user's last published App Home view.
+func (s *Server) Home(user string) json.RawMessage {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.homes[user]
+}
+
+// WaitHome waits until the user's App Home satisfies cond.
+func (s *Server) WaitHome(ctx context.Context, user string, cond func(json.RawMessage) bool) (json.RawMessage, error) {
+	var got json.RawMessage
+	err := s.waitFor(ctx, "App Home of "+user, func() bool {
+		got = s.homes[user]
+		return got != nil && cond(got)
+	})
+	return got, err
+}
+
+// AckLatencies returns the latency of every ack so far.
+func (s *Server) AckLatencies() []time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.latencies)
+}
+
+// Unacked counts deliveries that gave up without an ack; DuplicateAcks counts acks of
+// envelopes already acked.
+func (s *Server) Unacked() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.unacked
+}
+
+// DuplicateAcks counts acks for envelopes that were already acked.
+func (s *Server) DuplicateAcks() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dupAcks
+}
+
+// ----- Socket Mode -----
+
+type socket struct {
+	id     int
+	conn   *websocket.Conn
+	wmu    sync.Mutex
+	closed chan struct{}
+	once   sync.Once
+}
+
+func (k *socket) write(v any) error {
+	k.wmu.Lock()
+	defer k.wmu.Unlock()
+	_ = k.conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	return k.conn.WriteJSON(v)
+}
+
+func (k *socket) close() {
+	k.once.Do(func() {
+		close(k.closed)
+		_ = k.conn.Close()
+	})
+}
+
+var upgrader = websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
+
+func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
+	conn, err := upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	s.mu.Lock()
+	k := &socket{id: int(s.nextSeq()), conn: conn, closed: make(chan struct{})}
+	s.mu.Unlock()
+	hello := map[string]any{"type": "hello", "num_connections": 1,
+		"connection_info": map[string]any{"app_id": "A0FAKE"},
+		"debug_info":      map[string]any{"host": "slackfake", "approximate_connection_time": 3600}}
+	if err := k.write(hello); err != nil {
+		k.close()
+		return
+	}
+	s.mu.Lock()
+	s.sockets = append(s.sockets, k)
+	s.hellos++
+	s.notify()
+	s.mu.Unlock()
+	s.opts.Logf("slackfake: socket %d connected", k.id)
+	go s.ping(k)
+	s.readAcks(k)
+}
+
+func (s *Server) ping(k *socket) {
+	t := time.NewTicker(s.opts.PingInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-k.closed:
+			return
+		case <-t.C:
+			k.wmu.Lock()
+			err := k.conn.WriteControl(websocket.PingMessage, []byte("ping"), time.Now().Add(5*time.Second))
+			k.wmu.Unlock()
+			if err != nil {
+				k.close()
+				return
+			}
+		}
+	}
+}
+
+// readAcks reads acks until the socket closes, then forgets it.
+func (s *Server) readAcks(k *socket) {
+	defer func() {
+		k.close()
+		s.mu.Lock()
+		s.sockets = slices.DeleteFunc(s.sockets, func(x *socket) bool { return x == k })
+		// Deliveries waiting on this socket learn it is gone.
+		for _, d := range s.pending {
+			if d.socket == k {
+				select {
+				case d.lost <- struct{}{}:
+				default:
+				}
+			}
+		}
+		s.notify()
+		s.mu.Unlock()
+		s.opts.Logf("slackfake: socket %d closed", k.id)
+	}()
+	for {
+		_, data, err := k.conn.ReadMessage()
+		if err != nil {
+			return
+		}
+		var ack struct {
+			EnvelopeID string          `json:"envelope_id"`
+			Payload    json.RawMessage `json:"payload"`
+		}
+		if json.Unmarshal(data, &ack) != nil || ack.EnvelopeID == "" {
+			continue
+		}
+		s.mu.Lock()
+		d, ok := s.pending[ack.EnvelopeID]
+		if !ok {
+			s.dupAcks++
+			s.mu.Unlock()
+			continue
+		}
+		delete(s.pending, ack.EnvelopeID)
+		latency := time.Since(d.sent)
+		s.latencies = append(s.latencies, latency)
+		s.notify()
+		s.mu.Unlock()
+		d.acked <- Ack{EnvelopeID: ack.EnvelopeID, Payload: ack.Payload, Latency: latency, Attempts: d.attempt + 1}
+	}
+}
+
+// WaitConnected waits until at least n sockets are connected.
+func (s *Server) WaitConnected(ctx context.Context, n int) error {
+	return s.waitFor(ctx, fmt.Sprintf("%d sockets", n), func() bool { return len(s.sockets) >= n })
+}
+
+// Connections counts hellos sent: the first connection and every reconnection.
+func (s *Server) Connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hellos
+}
+
+// Disconnect asks every socket to reconnect, as Slack does before maintenance.
+func (s *Server) Disconnect(reason string) {
+	s.mu.Lock()
+	sockets := slices.Clone(s.sockets)
+	s.mu.Unlock()
+	for _, k := range sockets {
+		_ = k.write(map[string]any{"type": "disconnect", "reason": reason, "debug_info": map[string]any{"host": "slackfake"}})
+	}
+}
+
+// DropSockets closes every socket abruptly, without a close frame.
+func (s *Server) DropSockets() {
+	s.mu.Lock()
+	sockets := slices.Clone(s.sockets)
+	s.mu.Unlock()
+	for _, k := range sockets {
+		k.close()
+	}
+}
+
+// Ack is what came back for an envelope.
+type Ack struct {
+	EnvelopeID string
+	Payload    json.RawMessage
+	// Latency is from writing the (last) envelope to reading its ack.
+	Latency  time.Duration
+	Attempts int
+}
+
+type delivery struct {
+	socket  *socket
+	sent    time.Time
+	attempt int
+	acked   chan Ack
+	lost    chan struct{}
+}
+
+// ErrNotAcked means an envelope was not acked in time on any attempt.
+var ErrNotAcked = errors.New("slackfake: envelope not acked")
+
+// Envelope delivers a raw envelope of any type and waits for its ack, redelivering
+// (up to 3 attempts, with retry_attempt and retry_reason) when the socket drops first.
+func (s *Server) Envelope(ctx context.Context, typ string, payload json.RawMessage) (Ack, error) {
+	s.mu.Lock()
+	id := fmt.Sprintf("env-%d", s.nextSeq())
+	s.mu.Unlock()
+	ctx, cancel := context.WithTimeout(ctx, 3*s.opts.AckTimeout)
+	defer cancel()
+	for attempt := 0; attempt < 3; attempt++ {
+		if err := s.WaitConnected(ctx, 1); err != nil {
+			return Ack{}, err
+		}
+		s.mu.Lock()
+		if len(s.sockets) == 0 {
+			s.mu.Unlock()
+			attempt--
+			continue
+		}
+		k := s.sockets[s.next%len(s.sockets)]
+		s.next++
+		d := &delivery{socket: k, attempt: attempt, acked: make(chan Ack, 1), lost: make(chan struct{}, 1)}
+		s.pending[id] = d
+		s.mu.Unlock()
+
+		env := map[string]any{"envelope_id": id, "type": typ, "payload": payload, "accepts_response_payload": typ == "interactive" || typ == "slash_commands"}
+		if attempt > 0 {
+			env["retry_attempt"], env["retry_reason"] = attempt, "timeout"
+		}
+		d.sent = time.Now()
+		if err := k.write(env); err != nil {
+			k.close()
+			s.forget(id)
+			continue
+		}
+		timer := time.NewTimer(s.opts.AckTimeout)
+		select {
+		case a := <-d.acked:
+			timer.Stop()
+			return a, nil
+		case <-d.lost:
+			timer.Stop()
+			s.opts.Logf("slackfake: socket dropped before the ack of %s; redelivering", id)
+			s.forget(id)
+		case <-timer.C:
+			s.opts.Logf("slackfake: %s not acked within %s", id, s.opts.AckTimeout)
+			s.forget(id)
+		case <-ctx.Done():
+			timer.Stop()
+			s.forget(id)
+			s.countUnacked()
+			return Ack{}, fmt.Errorf("%w: %s: %v", ErrNotAcked, id, ctx.Err())
+		}
+	}
+	s.countUnacked()
+	return Ack{}, fmt.Errorf("%w: %s after 3 attempts", ErrNotAcked, id)
+}
+
+func (s *Server) forget(id string) {
+	s.mu.Lock()
+	delete(s.pending, id)
+	s.mu.Unlock()
+}
+
+func (s *Server) countUnacked() {
+	s.mu.Lock()
+	s.unacked++
+	s.mu.Unlock()
+}
+
+// trigger registers a trigger id (making one up when empty); views.open refuses it 3 s later.
+func (s *Server) trigger(id string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if id == "" {
+		id = fmt.Sprintf("trigger-%d", s.nextSeq())
+	}
+	s.triggers[id] = time.Now()
+	return id
+}
+
+// SlashCommand delivers a slash command (a trigger id is made up when empty).
+func (s *Server) SlashCommand(ctx context.Context, cmd slack.SlashCommand) (Ack, error) {
+	cmd.TriggerID = s.trigger(cmd.TriggerID)
+	if cmd.TeamID == "" {
+		cmd.TeamID, cmd.TeamDomain = "T0FAKE", "fake"
+	}
+	if cmd.ResponseURL == "" {
+		cmd.ResponseURL = s.http.URL + "/response/" + cmd.TriggerID
+	}
+	payload, err := json.Marshal(cmd)
+	if err != nil {
+		return Ack{}, err
+	}
+	return s.Envelope(ctx, "slash_commands", payload)
+}
+
+// Interaction delivers a view submission, button press, shortcut, suggestion request or
+// closed view (a trigger id is made up when empty).
+func (s *Server) Interaction(ctx context.Context, cb slack.InteractionCallback) (Ack, error) {
+	cb.TriggerID = s.trigger(cb.TriggerID)
+	if cb.Team.ID == "" {
+		cb.Team.ID, cb.Team.Domain = "T0FAKE", "fake"
+	}
+	payload, err := json.Marshal(cb)
+	if err != nil {
+		return Ack{}, err
+	}
+	return s.Envelope(ctx, "interactive", payload)
+}
+
+// Event delivers an Events API event; inner is the event object (with its "type").
+func (s *Server) Event(ctx context.Context, inner any) (Ack, error) {
+	ev, err := json.Marshal(inner)
+	if err != nil {
+		return Ack{}, err
+	}
+	s.mu.Lock()
+	id := s.nextSeq()
+	s.mu.Unlock()
+	payload, err := json.Marshal(map[string]any{
+		"token": "", "team_id": "T0FAKE", "api_app_id": "A0FAKE", "type": "event_callback",
+		"event": json.RawMessage(ev), "event_id": fmt.Sprintf("Ev%08d", id), "event_time": time.Now().Unix(),
+	})
+	if err != nil {
+		return Ack{}, err
+	}
+	return s.Envelope(ctx, "events_api", payload)
+}
