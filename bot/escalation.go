@@ -246,7 +246,11 @@ func (b *Bot) notifyEscalation(ctx context.Context, args feedback.EscalationNoti
 	target := args.Recipient
 	if args.Recipient == feedback.RecipientThread {
 		if e.MessageTS == "" {
-			return nil // never posted in a channel: the DMs carry the reminder
+			if b.escalationChannel(e.Team) != "" {
+				// Its post job has not finished yet: try again shortly.
+				return fmt.Errorf("escalation %d is not posted yet", e.ID)
+			}
+			return nil // no channel: the DMs carry the reminder
 		}
 		target = e.ChannelID
 		opts = append(opts, slack.MsgOptionTS(e.MessageTS))

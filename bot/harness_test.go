@@ -55,10 +55,26 @@ type harness struct {
 	jobs  *river.Client[pgx.Tx]
 }
 
-type tlogWriter struct{ t *testing.T }
+// tlogWriter sends logs to t.Log until the test ends; goroutines that log later (River
+// announcing it stopped) are dropped instead of panicking the test binary.
+type tlogWriter struct {
+	t    *testing.T
+	mu   sync.Mutex
+	done bool
+}
 
-func (w tlogWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimRight(string(p), "\n"))
+func newTLog(t *testing.T) *tlogWriter {
+	w := &tlogWriter{t: t}
+	t.Cleanup(func() { w.mu.Lock(); w.done = true; w.mu.Unlock() })
+	return w
+}
+
+func (w *tlogWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.done {
+		w.t.Log(strings.TrimRight(string(p), "\n"))
+	}
 	return len(p), nil
 }
 
@@ -70,7 +86,7 @@ func newHarness(t *testing.T, cfgYAML string) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(tlogWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	log := slog.New(slog.NewTextHandler(newTLog(t), &slog.HandlerOptions{Level: slog.LevelInfo}))
 	h := &harness{t: t, ctx: ctx, cfg: cfg, clock: &clock{now: time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)}}
 	h.pool = pgtest.New(t)
 	h.store, err = feedback.NewStore(h.pool, feedback.StoreOptions{Now: h.clock.Now, Logger: log})
