@@ -130,7 +130,9 @@ func TestEscalationLifecycle(t *testing.T) {
 
 	// Acknowledge: the presser owns it, the message updates in place, the reporter hears.
 	h.press("U0FIN", "C0ESC", actAcknowledge, id)
-	h.channelPost(func(m slackfake.Message) bool { return m.Updates >= 1 && strings.Contains(readable(m.Blocks), "Acknowledged") })
+	h.channelPost(func(m slackfake.Message) bool {
+		return m.Updates >= 1 && strings.Contains(readable(m.Blocks), "Acknowledged")
+	})
 	h.dms("U0REP", 1, containing("acknowledged your dropped ball"))
 
 	// Resolve opens a modal; the note is required and reaches the reporter.
@@ -333,7 +335,9 @@ func TestDeletedMessageIsReposted(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.press("U0PM1", "C0ESC", actAcknowledge, fmt.Sprint(e.ID))
-	again := h.channelPost(func(m slackfake.Message) bool { return !m.Deleted && strings.Contains(readable(m.Blocks), "Acknowledged") })
+	again := h.channelPost(func(m slackfake.Message) bool {
+		return !m.Deleted && strings.Contains(readable(m.Blocks), "Acknowledged")
+	})
 	if again.TS == post.TS {
 		t.Error("not re-posted")
 	}
