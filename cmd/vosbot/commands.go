@@ -72,7 +72,8 @@ func printUsage(w io.Writer) {
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nEnvironment: SLACK_BOT_TOKEN, SLACK_APP_TOKEN, SLACK_API_URL, DATABASE_URL, VOS_DATA_DIR,")
-	fmt.Fprintln(w, "VOS_CONFIG, VOS_HTTP_ADDR, OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL, VOS_LOG_FORMAT, VOS_LOG_LEVEL.")
+	fmt.Fprintln(w, "VOS_CONFIG, VOS_HTTP_ADDR, OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL, VOS_LOG_FORMAT, VOS_LOG_LEVEL,")
+	fmt.Fprintln(w, "VOS_DB_WAIT (see README.md).")
 }
 
 // flags returns a flag set whose --help prints the command's usage on stdout.
@@ -124,7 +125,7 @@ func (a *app) setup() error {
 
 // openDB opens the database (embedded or DATABASE_URL) and applies migrations.
 func (a *app) openDB(ctx context.Context) (*database.DB, error) {
-	db, err := database.Open(ctx, database.Options{URL: a.env.DatabaseURL, DataDir: a.env.DataDir, Migrate: true, Logger: a.log})
+	db, err := database.Open(ctx, database.Options{URL: a.env.DatabaseURL, DataDir: a.env.DataDir, RetryFor: a.env.DatabaseWait, Migrate: true, Logger: a.log})
 	if errors.Is(err, pglocal.ErrNoBinaries) {
 		return nil, usageError{err}
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // Env is what vosbot reads from the environment: secrets and where things are.
@@ -23,6 +24,8 @@ type Env struct {
 	OpenAIBaseURL string
 	OpenAIModel   string
 	LogFormat     string
+	// DatabaseWait bounds the wait for an unreachable database (VOS_DB_WAIT, default 30 s).
+	DatabaseWait time.Duration
 }
 
 // DefaultSlackAPIURL is Slack's own Web API.
@@ -51,6 +54,14 @@ func ReadEnv(getenv func(string) string) (Env, error) {
 	}
 	if e.HTTPAddr == "" {
 		e.HTTPAddr = ":8080"
+	}
+	e.DatabaseWait = 30 * time.Second
+	if v := strings.TrimSpace(getenv("VOS_DB_WAIT")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return e, fmt.Errorf("VOS_DB_WAIT=%q: use a duration such as 30s", v)
+		}
+		e.DatabaseWait = d
 	}
 	switch e.LogFormat {
 	case "", "text", "json":

@@ -131,14 +131,16 @@ func waitReachable(ctx context.Context, pool *pgxpool.Pool, window time.Duration
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if time.Now().Add(delay).After(deadline) {
+		remaining := time.Until(deadline)
+		if remaining <= 0 {
 			return fmt.Errorf("%w after %s: %v", ErrUnreachable, window, err)
 		}
-		log.Warn("database not reachable yet, retrying", "attempt", attempt, "retry_in", delay.Round(time.Millisecond), "error", err)
+		wait := min(delay+rand.N(delay/4), remaining)
+		log.Warn("database not reachable yet, retrying", "attempt", attempt, "retry_in", wait.Round(time.Millisecond).String(), "error", err)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(delay + rand.N(delay/4)):
+		case <-time.After(wait):
 		}
 		delay = min(delay*2, 5*time.Second)
 	}

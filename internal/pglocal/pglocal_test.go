@@ -264,3 +264,47 @@ func TestSocketPathTooLong(t *testing.T) {
 		t.Fatalf("Start = %v", err)
 	}
 }
+
+// BenchmarkFirstStart measures the embedded server's first start: initdb (synced, as in
+// production) plus start-up, then a clean stop.
+func BenchmarkFirstStart(b *testing.B) {
+	for b.Loop() {
+		b.StopTimer()
+		dir, err := os.MkdirTemp("", "pglocal-bench-")
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		s, err := Start(context.Background(), Options{Dir: dir})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		_ = s.Stop(context.Background())
+		_ = os.RemoveAll(dir)
+		b.StartTimer()
+	}
+}
+
+// BenchmarkLaterStart measures a start on an existing cluster (the common case).
+func BenchmarkLaterStart(b *testing.B) {
+	dir, err := os.MkdirTemp("", "pglocal-bench-")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	s, err := Start(context.Background(), Options{Dir: dir})
+	if err != nil {
+		b.Fatal(err)
+	}
+	_ = s.Stop(context.Background())
+	for b.Loop() {
+		s, err := Start(context.Background(), Options{Dir: dir})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		_ = s.Stop(context.Background())
+		b.StartTimer()
+	}
+}
