@@ -185,42 +185,40 @@ func stripMentions(s string) string {
 }
 
 // postEscalation puts the escalation in its channel or updates it there in place,
-// re-posting it when the message was deleted.
+// re-posting it when the message was deleted. The store holds the message's lock
+// meanwhile, so a raise and a quick acknowledgement never post it twice.
 func (b *Bot) postEscalation(ctx context.Context, id int64) error {
-	e, err := b.deps.Store.Escalation(ctx, id)
-	if err != nil {
-		return err
-	}
-	channel := e.ChannelID
-	if channel == "" {
-		channel = b.escalationChannel(e.Team)
-	}
-	if channel == "" {
-		return nil // no channel configured: owners are told by DM only
-	}
-	now := b.now()
-	opts := []slack.MsgOption{
-		slack.MsgOptionText(escalationText(e, b.deps.Config), false),
-		slack.MsgOptionBlocks(escalationBlocks(e, b.deps.Config, now, true)...),
-	}
-	if e.MessageTS != "" {
-		_, _, _, err := b.api.UpdateMessageContext(ctx, e.ChannelID, e.MessageTS, opts...)
-		if err == nil {
-			return nil
+	return b.deps.Store.WithMessage(ctx, id, func(e feedback.Escalation) (feedback.MessageRef, error) {
+		channel := e.ChannelID
+		if channel == "" {
+			channel = b.escalationChannel(e.Team)
 		}
-		if code := errorCode(err); code != "message_not_found" && code != "cant_update_message" && code != "channel_not_found" {
-			return fmt.Errorf("update escalation %d message: %w", e.ID, err)
+		if channel == "" {
+			return feedback.MessageRef{}, nil // no channel configured: owners are told by DM only
 		}
-		b.log.Warn("escalation message gone, posting it again", "escalation_id", e.ID, "channel", e.ChannelID)
-		if configured := b.escalationChannel(e.Team); configured != "" {
-			channel = configured
+		opts := []slack.MsgOption{
+			slack.MsgOptionText(escalationText(e, b.deps.Config), false),
+			slack.MsgOptionBlocks(escalationBlocks(e, b.deps.Config, b.now(), true)...),
 		}
-	}
-	_, ts, err := b.api.PostMessageContext(ctx, channel, opts...)
-	if err != nil {
-		return fmt.Errorf("post escalation %d to %s: %w", e.ID, channel, err)
-	}
-	return b.deps.Store.SetMessage(ctx, e.ID, channel, ts, e.MessageTS != "")
+		if e.MessageTS != "" {
+			_, _, _, err := b.api.UpdateMessageContext(ctx, e.ChannelID, e.MessageTS, opts...)
+			if err == nil {
+				return feedback.MessageRef{ChannelID: e.ChannelID, TS: e.MessageTS}, nil
+			}
+			if code := errorCode(err); code != "message_not_found" && code != "cant_update_message" && code != "channel_not_found" {
+				return feedback.MessageRef{}, fmt.Errorf("update escalation %d message: %w", e.ID, err)
+			}
+			b.log.Warn("escalation message gone, posting it again", "escalation_id", e.ID, "channel", e.ChannelID)
+			if configured := b.escalationChannel(e.Team); configured != "" {
+				channel = configured
+			}
+		}
+		_, ts, err := b.api.PostMessageContext(ctx, channel, opts...)
+		if err != nil {
+			return feedback.MessageRef{}, fmt.Errorf("post escalation %d to %s: %w", e.ID, channel, err)
+		}
+		return feedback.MessageRef{ChannelID: channel, TS: ts}, nil
+	})
 }
 
 // escalationChannel is where a team's escalations are posted.

@@ -308,26 +308,42 @@ func nullIfEmpty(s string) *string {
 
 const updateEscalationMessage = `UPDATE escalations SET channel_id = $2, message_ts = $3 WHERE id = $1`
 
-// SetMessage records the channel message an escalation lives in; reposted records in
-// the audit trail that the old one was gone.
-func (s *Store) SetMessage(ctx context.Context, id int64, channelID, ts string, reposted bool) error {
+// lockEscalationMessage serialises everyone who posts or updates one escalation's
+// channel message, without blocking the row that button presses lock.
+const lockEscalationMessage = `SELECT pg_advisory_xact_lock(7759219, $1::int)`
+
+// MessageRef is the channel message an escalation lives in.
+type MessageRef struct {
+	ChannelID, TS string
+}
+
+// WithMessage runs show (which posts or updates the escalation's channel message) with
+// that message locked, so two jobs never both post it, and records the message show
+// returns. A changed message (the old one was gone) is recorded in the audit trail.
+func (s *Store) WithMessage(ctx context.Context, id int64, show func(Escalation) (MessageRef, error)) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, updateEscalationMessage, id, channelID, ts)
+		if _, err := tx.Exec(ctx, lockEscalationMessage, int32(id)); err != nil {
+			return fmt.Errorf("lock escalation message: %w", err)
+		}
+		e, err := escalationWhere(ctx, tx, selectEscalationByID, id)
 		if err != nil {
-			return fmt.Errorf("record escalation message: %w", err)
+			return err
 		}
-		if tag.RowsAffected() == 0 {
-			return fmt.Errorf("escalation %d: %w", id, ErrNotFound)
+		ref, err := show(e)
+		if err != nil {
+			return err
 		}
-		if !reposted {
+		if ref == (MessageRef{}) || (ref.ChannelID == e.ChannelID && ref.TS == e.MessageTS) {
 			return nil
 		}
-		var status string
-		if err := tx.QueryRow(ctx, `SELECT status FROM escalations WHERE id = $1`, id).Scan(&status); err != nil {
-			return fmt.Errorf("record repost: %w", err)
+		if _, err := tx.Exec(ctx, updateEscalationMessage, id, ref.ChannelID, ref.TS); err != nil {
+			return fmt.Errorf("record escalation message: %w", err)
+		}
+		if e.MessageTS == "" {
+			return nil
 		}
 		var evID int64
-		if err := tx.QueryRow(ctx, insertEvent, id, s.now(), "vosbot", "reposted", status, status, nil, nil, "the channel message was deleted").Scan(&evID); err != nil {
+		if err := tx.QueryRow(ctx, insertEvent, id, s.now(), "vosbot", "reposted", e.Status, e.Status, nil, nil, "the channel message was deleted").Scan(&evID); err != nil {
 			return fmt.Errorf("record repost: %w", err)
 		}
 		return nil

@@ -388,3 +388,49 @@ func TestExportEscalations(t *testing.T) {
 		t.Errorf("open row = %q", open)
 	}
 }
+
+// TestWithMessageSerialises is the race a quick acknowledgement ran into: two jobs
+// showing one escalation at once must post it once and update it after.
+func TestWithMessageSerialises(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, pool, _ := newStore(t)
+	cfg := testConfig(t)
+	e := raise(t, s, cfg, "V1", "product")
+	var mu sync.Mutex
+	posts, updates := 0, 0
+	show := func(cur feedback.Escalation) (feedback.MessageRef, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if cur.MessageTS == "" {
+			posts++
+			time.Sleep(50 * time.Millisecond) // a slow Slack
+			return feedback.MessageRef{ChannelID: "C0ESC", TS: fmt.Sprint("1.", posts)}, nil
+		}
+		updates++
+		return feedback.MessageRef{ChannelID: cur.ChannelID, TS: cur.MessageTS}, nil
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			if err := s.WithMessage(ctx, e.ID, show); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if posts != 1 || updates != 3 {
+		t.Errorf("%d posts and %d updates, want 1 and 3", posts, updates)
+	}
+	got, _ := s.Escalation(ctx, e.ID)
+	if got.ChannelID != "C0ESC" || got.MessageTS != "1.1" {
+		t.Errorf("message = %s %s", got.ChannelID, got.MessageTS)
+	}
+	// A message replaced (deleted upstream) is recorded.
+	if err := s.WithMessage(ctx, e.ID, func(feedback.Escalation) (feedback.MessageRef, error) {
+		return feedback.MessageRef{ChannelID: "C0ESC", TS: "2.0"}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	assertEventCount(t, pool, e.ID, "reposted", 1)
+}
