@@ -11,6 +11,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/vosbot/vosbot/feedback"
+	"github.com/vosbot/vosbot/internal/blockkit"
 )
 
 // escalationCommand opens the modal pre-filled from "/dropped-ball billing invoice sent twice".
@@ -52,7 +53,7 @@ func (b *Bot) escalationButton(ctx context.Context, cb slack.InteractionCallback
 	action := escalationActions[a.ActionID]
 	id, err := strconv.ParseInt(a.Value, 10, 64)
 	if err != nil || id <= 0 {
-		b.log.Warn("escalation button with a forged or broken id refused", "value", clip(a.Value, 40), "user", cb.User.ID)
+		b.log.Warn("escalation button with a forged or broken id refused", "value", blockkit.Clip(a.Value, 40), "user", cb.User.ID)
 		b.tell(ctx, cb.Channel.ID, cb.User.ID, "That button doesn't point at an escalation vosbot knows.")
 		return
 	}
@@ -65,7 +66,7 @@ func (b *Bot) escalationButton(ctx context.Context, cb slack.InteractionCallback
 	if !feedback.MayAct(b.deps.Config, e.Team, cb.User.ID) {
 		b.log.Warn("escalation action by a non-owner refused", "escalation_id", id, "action", action, "user", cb.User.ID)
 		b.tell(ctx, cb.Channel.ID, cb.User.ID, fmt.Sprintf("Only the owners of %s (%s) or an admin can act on dropped ball #%d. Nothing was changed.",
-			escape(teamName(b.deps.Config, e.Team)), mentions(feedback.WhoMayAct(b.deps.Config, e.Team)), e.ID))
+			blockkit.Escape(teamName(b.deps.Config, e.Team)), mentions(feedback.WhoMayAct(b.deps.Config, e.Team)), e.ID))
 		return
 	}
 	if _, err := feedback.Transition(e.Status, action); err != nil {
@@ -123,11 +124,11 @@ func refusal(e feedback.Escalation, err error) string {
 	case errors.Is(err, feedback.ErrForbidden):
 		return fmt.Sprintf("You can't act on dropped ball #%d: only its team's owners or an admin can. Nothing was changed.", e.ID)
 	case e.Status == feedback.StatusAcknowledged:
-		return fmt.Sprintf("Dropped ball #%d was already acknowledged by %s. Nothing was changed.", e.ID, mention(e.OwnerID))
+		return fmt.Sprintf("Dropped ball #%d was already acknowledged by %s. Nothing was changed.", e.ID, blockkit.Mention(e.OwnerID))
 	case e.Status.Closed():
-		return fmt.Sprintf("Dropped ball #%d is already closed (%s by %s). Nothing was changed.", e.ID, strings.ToLower(e.Status.Label()), mention(e.OwnerID))
+		return fmt.Sprintf("Dropped ball #%d is already closed (%s by %s). Nothing was changed.", e.ID, strings.ToLower(e.Status.Label()), blockkit.Mention(e.OwnerID))
 	}
-	return fmt.Sprintf("That can't be done to dropped ball #%d now (%s). Nothing was changed.", e.ID, escape(err.Error()))
+	return fmt.Sprintf("That can't be done to dropped ball #%d now (%s). Nothing was changed.", e.ID, blockkit.Escape(err.Error()))
 }
 
 // submitEscalationAct finishes Resolve / Won't fix (the note is required and goes to the
@@ -165,7 +166,7 @@ func (b *Bot) submitEscalationAct(ctx context.Context, cb slack.InteractionCallb
 		if a.Action == feedback.ActionReassign {
 			field = feedback.FieldTeam
 		}
-		return slack.NewErrorsViewSubmissionResponse(map[string]string{field: clip(plainText(stripMentions(refusal(refused.Escalation, err))), 150)})
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{field: blockkit.Clip(plainText(stripMentions(refusal(refused.Escalation, err))), 150)})
 	case err != nil:
 		b.log.Error("escalation action failed", "escalation_id", a.EscalationID, "error", err)
 		return slack.NewErrorsViewSubmissionResponse(map[string]string{feedback.FieldNote: "Couldn't save — nothing you typed was lost, press Submit again."})
@@ -252,8 +253,8 @@ func (b *Bot) notifyEscalation(ctx context.Context, args feedback.EscalationNoti
 		}
 		target = e.ChannelID
 		opts = append(opts, slack.MsgOptionTS(e.MessageTS))
-	} else if !validID(target) {
-		b.log.Warn("escalation notification to an invalid recipient dropped", "recipient", clip(target, 20))
+	} else if !blockkit.ValidID(target) {
+		b.log.Warn("escalation notification to an invalid recipient dropped", "recipient", blockkit.Clip(target, 20))
 		return nil
 	}
 	if _, _, err := b.api.PostMessageContext(ctx, target, opts...); err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/vosbot/vosbot/feedback"
+	"github.com/vosbot/vosbot/internal/blockkit"
 	"github.com/vosbot/vosbot/internal/config"
 )
 
@@ -46,47 +47,47 @@ type escalationMeta struct {
 // escalationModal is the /dropped-ball form, pre-filled from the draft.
 func escalationModal(d feedback.EscalationDraft, teams []config.Team) slack.ModalViewRequest {
 	meta, _ := json.Marshal(escalationMeta{Source: d.Source})
-	teamSelect := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Choose the team"), feedback.FieldTeam)
+	teamSelect := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, blockkit.Plain("Choose the team"), feedback.FieldTeam)
 	for _, t := range teams {
-		o := option(t.Key, t.Name)
+		o := blockkit.Option(t.Key, t.Name)
 		teamSelect.Options = append(teamSelect.Options, o)
 		if t.Key == d.Team {
 			teamSelect.InitialOption = o
 		}
 	}
-	severity := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("How bad is it?"), feedback.FieldSeverity)
+	severity := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, blockkit.Plain("How bad is it?"), feedback.FieldSeverity)
 	for _, s := range feedback.Severities {
-		o := option(string(s), s.Label())
+		o := blockkit.Option(string(s), s.Label())
 		severity.Options = append(severity.Options, o)
 		if string(s) == d.Severity {
 			severity.InitialOption = o
 		}
 	}
-	hideOpt := slack.NewOptionBlockObject(escalationHideName, plain("Hide my name in digests"), plain("The team still sees who raised it, so they can follow up."))
+	hideOpt := slack.NewOptionBlockObject(escalationHideName, blockkit.Plain("Hide my name in digests"), blockkit.Plain("The team still sees who raised it, so they can follow up."))
 	hide := slack.NewCheckboxGroupsBlockElement(escalationHideName, hideOpt)
 	if d.HideName {
 		hide.InitialOptions = []*slack.OptionBlockObject{hideOpt}
 	}
 	blocks := []slack.Block{
-		contextText("intro", "The team you pick must acknowledge and resolve this within its SLA, in public. You'll be told what happens."),
-		slack.NewInputBlock(feedback.FieldTeam, plain("Accountable team"), nil, teamSelect),
+		blockkit.Context("intro", "The team you pick must acknowledge and resolve this within its SLA, in public. You'll be told what happens."),
+		slack.NewInputBlock(feedback.FieldTeam, blockkit.Plain("Accountable team"), nil, teamSelect),
 		textInput(feedback.FieldAccount, "Account or customer affected", "Company name", "", d.Account, false, true),
 		textInput(feedback.FieldSummary, "What happened", "The invoice was sent twice and the customer is furious…", "", d.Summary, true, false),
 		textInput(feedback.FieldRevenueAtRisk, "Impact: revenue at risk", "e.g. 120k or $1.2M", "Optional. The value of the deal or renewal at stake.", d.RevenueAtRisk, false, true),
-		optional(slack.NewInputBlock(feedback.FieldSeverity, plain("Severity"), plain("Medium if you leave it empty."), severity)),
+		optional(slack.NewInputBlock(feedback.FieldSeverity, blockkit.Plain("Severity"), blockkit.Plain("Medium if you leave it empty."), severity)),
 		textInput(feedback.FieldNeeded, "What you need and by when", "A credit note before Friday's renewal call", "", d.Needed, true, true),
-		optional(slack.NewInputBlock(escalationHideName, plain("Privacy"), nil, hide)),
+		optional(slack.NewInputBlock(escalationHideName, blockkit.Plain("Privacy"), nil, hide)),
 	}
 	if len(teams) == 0 {
-		blocks = []slack.Block{section("no_teams", "No teams are configured yet, so there is no one to hold accountable. Ask whoever runs vosbot to add `teams:` to its configuration.")}
-		return slack.ModalViewRequest{Type: slack.VTModal, CallbackID: escalationCallback, Title: plain("Raise a dropped ball"), Close: plain("Close"), Blocks: slack.Blocks{BlockSet: blocks}}
+		blocks = []slack.Block{blockkit.Section("no_teams", "No teams are configured yet, so there is no one to hold accountable. Ask whoever runs vosbot to add `teams:` to its configuration.")}
+		return slack.ModalViewRequest{Type: slack.VTModal, CallbackID: escalationCallback, Title: blockkit.Plain("Raise a dropped ball"), Close: blockkit.Plain("Close"), Blocks: slack.Blocks{BlockSet: blocks}}
 	}
 	return slack.ModalViewRequest{
 		Type:            slack.VTModal,
 		CallbackID:      escalationCallback,
-		Title:           plain("Raise a dropped ball"),
-		Submit:          plain("Raise it"),
-		Close:           plain("Cancel"),
+		Title:           blockkit.Plain("Raise a dropped ball"),
+		Submit:          blockkit.Plain("Raise it"),
+		Close:           blockkit.Plain("Cancel"),
 		PrivateMetadata: string(meta),
 		Blocks:          slack.Blocks{BlockSet: blocks},
 	}
@@ -126,10 +127,10 @@ func noteModal(e feedback.Escalation, a feedback.Action, channel string) slack.M
 		title, label, submit = "Won't fix", "Why won't it be fixed?", "Close it"
 	}
 	return slack.ModalViewRequest{
-		Type: slack.VTModal, CallbackID: escalationNoteCallback, Title: plain(title), Submit: plain(submit), Close: plain("Cancel"),
+		Type: slack.VTModal, CallbackID: escalationNoteCallback, Title: blockkit.Plain(title), Submit: blockkit.Plain(submit), Close: blockkit.Plain("Cancel"),
 		PrivateMetadata: string(meta),
 		Blocks: slack.Blocks{BlockSet: []slack.Block{
-			section("about", escalationHeadline(e)),
+			blockkit.Section("about", escalationHeadline(e)),
 			textInput(feedback.FieldNote, label, "The reporter receives this note as it is.", "", "", true, false),
 		}},
 	}
@@ -138,18 +139,18 @@ func noteModal(e feedback.Escalation, a feedback.Action, channel string) slack.M
 // reassignModal moves an escalation to another team.
 func reassignModal(e feedback.Escalation, teams []config.Team, channel string) slack.ModalViewRequest {
 	meta, _ := json.Marshal(escalationMeta{EscalationID: e.ID, Action: feedback.ActionReassign, Channel: channel})
-	sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Choose the team"), feedback.FieldTeam)
+	sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, blockkit.Plain("Choose the team"), feedback.FieldTeam)
 	for _, t := range teams {
 		if t.Key != e.Team {
-			sel.Options = append(sel.Options, option(t.Key, t.Name))
+			sel.Options = append(sel.Options, blockkit.Option(t.Key, t.Name))
 		}
 	}
 	return slack.ModalViewRequest{
-		Type: slack.VTModal, CallbackID: escalationMoveCallback, Title: plain("Reassign"), Submit: plain("Reassign"), Close: plain("Cancel"),
+		Type: slack.VTModal, CallbackID: escalationMoveCallback, Title: blockkit.Plain("Reassign"), Submit: blockkit.Plain("Reassign"), Close: blockkit.Plain("Cancel"),
 		PrivateMetadata: string(meta),
 		Blocks: slack.Blocks{BlockSet: []slack.Block{
-			section("about", escalationHeadline(e)),
-			slack.NewInputBlock(feedback.FieldTeam, plain("Move it to"), plain("Its acknowledgement clock starts again for that team."), sel),
+			blockkit.Section("about", escalationHeadline(e)),
+			slack.NewInputBlock(feedback.FieldTeam, blockkit.Plain("Move it to"), blockkit.Plain("Its acknowledgement clock starts again for that team."), sel),
 			textInput(feedback.FieldNote, "Why", "Tell the new team and the reporter why", "", "", true, true),
 		}},
 	}
@@ -159,11 +160,11 @@ func reassignModal(e feedback.Escalation, teams []config.Team, channel string) s
 func escalationHeadline(e feedback.Escalation) string {
 	account := "a customer"
 	if strings.TrimSpace(e.Account) != "" {
-		account = "*" + escape(clip(e.Account, 150)) + "*"
+		account = "*" + blockkit.Escape(blockkit.Clip(e.Account, 150)) + "*"
 	}
 	line := fmt.Sprintf("%s %s severity · %s", severityEmoji(e.Severity), e.Severity.Label(), account)
 	if e.RevenueAtRisk != nil {
-		line += " · " + escape(e.RevenueAtRisk.Format(e.Currency)) + " at risk"
+		line += " · " + blockkit.Escape(e.RevenueAtRisk.Format(e.Currency)) + " at risk"
 	}
 	return line
 }
@@ -195,7 +196,7 @@ func teamName(cfg *config.Config, key string) string {
 func mentions(ids []string) string {
 	parts := make([]string, len(ids))
 	for i, id := range ids {
-		parts[i] = mention(id)
+		parts[i] = blockkit.Mention(id)
 	}
 	return strings.Join(parts, ", ")
 }
@@ -205,7 +206,7 @@ func reporterLine(e feedback.Escalation) string {
 	if e.HideName {
 		return "Raised by a rep who asked not to be named"
 	}
-	return "Raised by " + mention(e.ReporterID)
+	return "Raised by " + blockkit.Mention(e.ReporterID)
 }
 
 // statusLine says where the escalation stands and who must move next.
@@ -218,15 +219,15 @@ func statusLine(e feedback.Escalation, cfg *config.Config, now time.Time) string
 		}
 		return s
 	case feedback.StatusAcknowledged:
-		s := fmt.Sprintf("*Acknowledged* by %s · to resolve by %s", mention(e.OwnerID), slackDate(e.ResolveDueAt))
+		s := fmt.Sprintf("*Acknowledged* by %s · to resolve by %s", blockkit.Mention(e.OwnerID), slackDate(e.ResolveDueAt))
 		if e.Overdue(now) != "" {
 			s = ":alarm_clock: " + s + " · *overdue*"
 		}
 		return s
 	case feedback.StatusResolved:
-		return fmt.Sprintf(":white_check_mark: *Resolved* by %s on %s", mention(e.OwnerID), slackDate(*e.ResolvedAt))
+		return fmt.Sprintf(":white_check_mark: *Resolved* by %s on %s", blockkit.Mention(e.OwnerID), slackDate(*e.ResolvedAt))
 	case feedback.StatusWontFix:
-		return fmt.Sprintf(":no_entry_sign: *Won't fix*, closed by %s on %s", mention(e.OwnerID), slackDate(*e.ResolvedAt))
+		return fmt.Sprintf(":no_entry_sign: *Won't fix*, closed by %s on %s", blockkit.Mention(e.OwnerID), slackDate(*e.ResolvedAt))
 	}
 	return string(e.Status)
 }
@@ -242,29 +243,29 @@ func ownersOf(cfg *config.Config, team string) []string {
 // escalationBlocks shows an escalation; with actions, the buttons that fit its status.
 func escalationBlocks(e feedback.Escalation, cfg *config.Config, now time.Time, withActions bool) []slack.Block {
 	blocks := []slack.Block{
-		slack.NewHeaderBlock(plain(clip(fmt.Sprintf("Dropped ball #%d · %s", e.ID, teamName(cfg, e.Team)), maxHeader))),
-		section("headline", escalationHeadline(e)),
-		section("summary", "*What happened*\n"+quote(clip(e.Summary, 2800))),
+		slack.NewHeaderBlock(blockkit.Plain(blockkit.Clip(fmt.Sprintf("Dropped ball #%d · %s", e.ID, teamName(cfg, e.Team)), blockkit.MaxHeader))),
+		blockkit.Section("headline", escalationHeadline(e)),
+		blockkit.Section("summary", "*What happened*\n"+blockkit.Quote(blockkit.Clip(e.Summary, 2800))),
 	}
 	if strings.TrimSpace(e.Needed) != "" {
-		blocks = append(blocks, section("needed", "*What they need*\n"+quote(clip(e.Needed, 2800))))
+		blocks = append(blocks, blockkit.Section("needed", "*What they need*\n"+blockkit.Quote(blockkit.Clip(e.Needed, 2800))))
 	}
-	blocks = append(blocks, section("status", statusLine(e, cfg, now)))
+	blocks = append(blocks, blockkit.Section("status", statusLine(e, cfg, now)))
 	if e.Status.Closed() && strings.TrimSpace(e.Resolution) != "" {
-		blocks = append(blocks, section("resolution", "*Note*\n"+quote(clip(e.Resolution, 2800))))
+		blocks = append(blocks, blockkit.Section("resolution", "*Note*\n"+blockkit.Quote(blockkit.Clip(e.Resolution, 2800))))
 	}
-	blocks = append(blocks, contextText("context", fmt.Sprintf("%s on %s · acknowledge by %s · resolve by %s",
+	blocks = append(blocks, blockkit.Context("context", fmt.Sprintf("%s on %s · acknowledge by %s · resolve by %s",
 		reporterLine(e), slackDate(e.CreatedAt), slackDate(e.AckDueAt), slackDate(e.ResolveDueAt))))
 	if withActions && !e.Status.Closed() {
 		id := strconv.FormatInt(e.ID, 10)
 		var buttons []slack.BlockElement
 		if e.Status == feedback.StatusOpen {
-			buttons = append(buttons, button(actAcknowledge, id, "Acknowledge", slack.StylePrimary))
+			buttons = append(buttons, blockkit.Button(actAcknowledge, id, "Acknowledge", slack.StylePrimary))
 		}
 		buttons = append(buttons,
-			button(actResolve, id, "Resolve", ""),
-			button(actWontFix, id, "Won't fix", slack.StyleDanger),
-			button(actReassign, id, "Reassign", ""),
+			blockkit.Button(actResolve, id, "Resolve", ""),
+			blockkit.Button(actWontFix, id, "Won't fix", slack.StyleDanger),
+			blockkit.Button(actReassign, id, "Reassign", ""),
 		)
 		blocks = append(blocks, slack.NewActionBlock(fmt.Sprintf("escalation_%d", e.ID), buttons...))
 	}
@@ -275,7 +276,7 @@ func escalationBlocks(e feedback.Escalation, cfg *config.Config, now time.Time, 
 func escalationText(e feedback.Escalation, cfg *config.Config) string {
 	account := ""
 	if strings.TrimSpace(e.Account) != "" {
-		account = " for " + escape(clip(e.Account, 100))
+		account = " for " + blockkit.Escape(blockkit.Clip(e.Account, 100))
 	}
 	return fmt.Sprintf("Dropped ball #%d%s · %s · %s", e.ID, account, teamName(cfg, e.Team), e.Status.Label())
 }
@@ -291,14 +292,14 @@ type notification struct {
 func escalationNotification(e feedback.Escalation, ev feedback.Event, recipient string, cfg *config.Config, now time.Time) notification {
 	ref := fmt.Sprintf("dropped ball #%d", e.ID)
 	if strings.TrimSpace(e.Account) != "" {
-		ref += " (" + escape(clip(e.Account, 100)) + ")"
+		ref += " (" + blockkit.Escape(blockkit.Clip(e.Account, 100)) + ")"
 	}
-	team := escape(teamName(cfg, e.Team))
+	team := blockkit.Escape(teamName(cfg, e.Team))
 	var head string
 	withBody := true
 	switch {
 	case recipient == feedback.RecipientThread:
-		head = fmt.Sprintf(":alarm_clock: Reminder: this is %s. %s, please act on it or reassign it.", escape(ev.Note), mentions(feedback.ReminderRecipients(cfg, e)))
+		head = fmt.Sprintf(":alarm_clock: Reminder: this is %s. %s, please act on it or reassign it.", blockkit.Escape(ev.Note), mentions(feedback.ReminderRecipients(cfg, e)))
 		withBody = false
 	case ev.Action == "raised" && recipient == e.ReporterID:
 		head = fmt.Sprintf("Thanks. Your %s is with *%s*. They must acknowledge it by %s and resolve it by %s; you'll hear here when they do.", ref, team, slackDate(e.AckDueAt), slackDate(e.ResolveDueAt))
@@ -306,28 +307,28 @@ func escalationNotification(e feedback.Escalation, ev feedback.Event, recipient 
 	case ev.Action == "raised":
 		head = fmt.Sprintf("A new %s was raised for *%s*, which you own. Acknowledge it by %s.", ref, team, slackDate(e.AckDueAt))
 	case ev.Action == "reminded":
-		head = fmt.Sprintf(":alarm_clock: Your team's %s is %s.", ref, escape(ev.Note))
+		head = fmt.Sprintf(":alarm_clock: Your team's %s is %s.", ref, blockkit.Escape(ev.Note))
 	case ev.Action == "reassigned" && recipient != e.ReporterID:
-		head = fmt.Sprintf("%s reassigned %s to *%s*, which you own. Acknowledge it by %s.", mention(ev.ActorID), ref, team, slackDate(e.AckDueAt))
+		head = fmt.Sprintf("%s reassigned %s to *%s*, which you own. Acknowledge it by %s.", blockkit.Mention(ev.ActorID), ref, team, slackDate(e.AckDueAt))
 	case ev.Action == "reassigned":
-		head = fmt.Sprintf("Your %s was reassigned by %s to *%s*, which must acknowledge it by %s.", ref, mention(ev.ActorID), team, slackDate(e.AckDueAt))
+		head = fmt.Sprintf("Your %s was reassigned by %s to *%s*, which must acknowledge it by %s.", ref, blockkit.Mention(ev.ActorID), team, slackDate(e.AckDueAt))
 		withBody = false
 	case ev.Action == "acknowledged":
-		head = fmt.Sprintf("%s acknowledged your %s and owns it now. Resolution is due by %s.", mention(ev.ActorID), ref, slackDate(e.ResolveDueAt))
+		head = fmt.Sprintf("%s acknowledged your %s and owns it now. Resolution is due by %s.", blockkit.Mention(ev.ActorID), ref, slackDate(e.ResolveDueAt))
 		withBody = false
 	case ev.Action == "resolved":
-		head = fmt.Sprintf(":white_check_mark: %s resolved your %s.", mention(ev.ActorID), ref)
+		head = fmt.Sprintf(":white_check_mark: %s resolved your %s.", blockkit.Mention(ev.ActorID), ref)
 		withBody = false
 	case ev.Action == "wont_fix":
-		head = fmt.Sprintf(":no_entry_sign: %s closed your %s as won't fix.", mention(ev.ActorID), ref)
+		head = fmt.Sprintf(":no_entry_sign: %s closed your %s as won't fix.", blockkit.Mention(ev.ActorID), ref)
 		withBody = false
 	default:
-		head = fmt.Sprintf("Update on %s: %s.", ref, escape(ev.Action))
+		head = fmt.Sprintf("Update on %s: %s.", ref, blockkit.Escape(ev.Action))
 		withBody = false
 	}
-	blocks := []slack.Block{section("head", head)}
+	blocks := []slack.Block{blockkit.Section("head", head)}
 	if strings.TrimSpace(ev.Note) != "" && ev.Action != "reminded" && recipient != feedback.RecipientThread {
-		blocks = append(blocks, section("note", "*Their note*\n"+quote(clip(ev.Note, 2800))))
+		blocks = append(blocks, blockkit.Section("note", "*Their note*\n"+blockkit.Quote(blockkit.Clip(ev.Note, 2800))))
 	}
 	if withBody {
 		blocks = append(blocks, escalationBlocks(e, cfg, now, true)...)

@@ -11,6 +11,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/vosbot/vosbot/feedback"
+	"github.com/vosbot/vosbot/internal/blockkit"
 )
 
 // viewTimeout leaves room inside Slack's 3 s trigger lifetime.
@@ -33,7 +34,7 @@ func (b *Bot) feedbackShortcut(ctx context.Context, cb slack.InteractionCallback
 	if ts == "" {
 		ts = cb.MessageTs
 	}
-	if cb.Team.Domain != "" && validID(cb.Channel.ID) && ts != "" {
+	if cb.Team.Domain != "" && blockkit.ValidID(cb.Channel.ID) && ts != "" {
 		d.MessageURL = fmt.Sprintf("https://%s.slack.com/archives/%s/p%s", cb.Team.Domain, cb.Channel.ID, strings.Replace(ts, ".", "", 1))
 	}
 	b.openFeedback(ctx, cb.TriggerID, cb.User.ID, cb.Channel.ID, d, 0)
@@ -99,7 +100,7 @@ func blockErrors(errs feedback.FieldErrors, fallback string) map[string]string {
 		case "reporter_id":
 			field = fallback
 		}
-		out[field] = clip(msg, 150)
+		out[field] = blockkit.Clip(msg, 150)
 	}
 	return out
 }
@@ -119,7 +120,7 @@ func (b *Bot) suggestCompetitors(ctx context.Context, typed string) slack.Option
 func (b *Bot) editFeedback(ctx context.Context, cb slack.InteractionCallback, value string) {
 	id, err := strconv.ParseInt(value, 10, 64)
 	if err != nil || id <= 0 {
-		b.log.Warn("edit button with a forged or broken id refused", "value", clip(value, 40), "user", cb.User.ID)
+		b.log.Warn("edit button with a forged or broken id refused", "value", blockkit.Clip(value, 40), "user", cb.User.ID)
 		return
 	}
 	f, err := b.deps.Store.Feedback(ctx, id)
@@ -130,7 +131,7 @@ func (b *Bot) editFeedback(ctx context.Context, cb slack.InteractionCallback, va
 	}
 	if f.ReporterID != cb.User.ID && !b.isAdmin(cb.User.ID) {
 		b.log.Warn("edit by someone else refused", "feedback_id", id, "user", cb.User.ID)
-		b.tell(ctx, cb.Channel.ID, cb.User.ID, fmt.Sprintf("Only %s, who filed it, or an admin can edit this feedback.", mention(f.ReporterID)))
+		b.tell(ctx, cb.Channel.ID, cb.User.ID, fmt.Sprintf("Only %s, who filed it, or an admin can edit this feedback.", blockkit.Mention(f.ReporterID)))
 		return
 	}
 	b.openFeedback(ctx, cb.TriggerID, cb.User.ID, cb.Channel.ID, f.ToDraft(), f.ID)
@@ -139,10 +140,10 @@ func (b *Bot) editFeedback(ctx context.Context, cb slack.InteractionCallback, va
 // tell sends a user a short note they alone see: ephemeral in a channel, else a DM.
 func (b *Bot) tell(ctx context.Context, channelID, userID, text string) {
 	var err error
-	if validID(channelID) && !strings.HasPrefix(channelID, "D") {
+	if blockkit.ValidID(channelID) && !strings.HasPrefix(channelID, "D") {
 		_, err = b.api.PostEphemeralContext(ctx, channelID, userID, slack.MsgOptionText(text, false))
 	}
-	if err != nil || !validID(channelID) || strings.HasPrefix(channelID, "D") {
+	if err != nil || !blockkit.ValidID(channelID) || strings.HasPrefix(channelID, "D") {
 		_, _, err = b.api.PostMessageContext(ctx, userID, slack.MsgOptionText(text, false))
 	}
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/vosbot/vosbot/feedback"
+	"github.com/vosbot/vosbot/internal/blockkit"
 )
 
 // Callback and action ids of the feedback surfaces.
@@ -57,20 +58,20 @@ func feedbackModal(f feedbackForm) slack.ModalViewRequest {
 
 	var blocks []slack.Block
 	if d.MessageURL != "" {
-		blocks = append(blocks, contextText("source", "From "+link(d.MessageURL, "this message")+"; its text is filled in as the prospect's own words."))
+		blocks = append(blocks, blockkit.Context("source", "From "+blockkit.Link(d.MessageURL, "this message")+"; its text is filled in as the prospect's own words."))
 	}
 
 	outcomes := make([]*slack.OptionBlockObject, len(feedback.Outcomes))
 	var initialOutcome *slack.OptionBlockObject
 	for i, o := range feedback.Outcomes {
-		outcomes[i] = option(string(o), o.Label())
+		outcomes[i] = blockkit.Option(string(o), o.Label())
 		if string(o) == d.Outcome {
 			initialOutcome = outcomes[i]
 		}
 	}
 	outcome := slack.NewRadioButtonsBlockElement(feedback.FieldOutcome, outcomes...)
 	outcome.InitialOption = initialOutcome
-	blocks = append(blocks, slack.NewInputBlock(feedback.FieldOutcome, plain("Outcome"), nil, outcome))
+	blocks = append(blocks, slack.NewInputBlock(feedback.FieldOutcome, blockkit.Plain("Outcome"), nil, outcome))
 
 	blocks = append(blocks, textInput(feedback.FieldAccount, "Account", "The prospect's company", "", d.Account, false, false))
 
@@ -87,48 +88,48 @@ func feedbackModal(f feedbackForm) slack.ModalViewRequest {
 		codes = append([]string{currency}, codes...)
 	}
 	currencyOpts := make([]*slack.OptionBlockObject, len(codes))
-	currencySelect := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Currency"), feedback.FieldCurrency)
+	currencySelect := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, blockkit.Plain("Currency"), feedback.FieldCurrency)
 	for i, c := range codes {
-		currencyOpts[i] = option(c, c)
+		currencyOpts[i] = blockkit.Option(c, c)
 		if c == currency {
 			currencySelect.InitialOption = currencyOpts[i]
 		}
 	}
 	currencySelect.Options = currencyOpts
-	blocks = append(blocks, optional(slack.NewInputBlock(feedback.FieldCurrency, plain("Currency"), nil, currencySelect)))
+	blocks = append(blocks, optional(slack.NewInputBlock(feedback.FieldCurrency, blockkit.Plain("Currency"), nil, currencySelect)))
 
 	if len(f.Regions) > 0 {
-		regionSelect := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Choose a region"), feedback.FieldRegion)
+		regionSelect := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, blockkit.Plain("Choose a region"), feedback.FieldRegion)
 		for _, r := range f.Regions {
-			o := option(r, r)
+			o := blockkit.Option(r, r)
 			regionSelect.Options = append(regionSelect.Options, o)
 			if r == d.Region {
 				regionSelect.InitialOption = o
 			}
 		}
-		blocks = append(blocks, optional(slack.NewInputBlock(feedback.FieldRegion, plain("Region or segment"), nil, regionSelect)))
+		blocks = append(blocks, optional(slack.NewInputBlock(feedback.FieldRegion, blockkit.Plain("Region or segment"), nil, regionSelect)))
 	} else {
 		blocks = append(blocks, textInput(feedback.FieldRegion, "Region or segment", "e.g. EMEA enterprise", "", d.Region, false, true))
 	}
 
-	competitors := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeExternal, plain("Type to search or add"), feedback.FieldCompetitors)
+	competitors := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeExternal, blockkit.Plain("Type to search or add"), feedback.FieldCompetitors)
 	zero := 0
 	competitors.MinQueryLength = &zero
 	for _, c := range d.Competitors {
 		competitors.InitialOptions = append(competitors.InitialOptions, competitorOption(c))
 	}
-	blocks = append(blocks, optional(slack.NewInputBlock(feedback.FieldCompetitors, plain("Competitors"), plain("Everyone they also looked at. Pick a known name or type a new one."), competitors)))
+	blocks = append(blocks, optional(slack.NewInputBlock(feedback.FieldCompetitors, blockkit.Plain("Competitors"), blockkit.Plain("Everyone they also looked at. Pick a known name or type a new one."), competitors)))
 
 	if len(f.Reasons) > 0 {
-		reasons := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeStatic, plain("Pick the reasons"), feedback.FieldReasons)
+		reasons := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeStatic, blockkit.Plain("Pick the reasons"), feedback.FieldReasons)
 		for _, r := range f.Reasons {
-			o := option(r.Key, r.Name)
+			o := blockkit.Option(r.Key, r.Name)
 			reasons.Options = append(reasons.Options, o)
 			if slices.Contains(d.Reasons, r.Key) {
 				reasons.InitialOptions = append(reasons.InitialOptions, o)
 			}
 		}
-		blocks = append(blocks, optional(slack.NewInputBlock(feedback.FieldReasons, plain("Why we won or lost"), nil, reasons)))
+		blocks = append(blocks, optional(slack.NewInputBlock(feedback.FieldReasons, blockkit.Plain("Why we won or lost"), nil, reasons)))
 	}
 
 	blocks = append(blocks,
@@ -137,39 +138,39 @@ func feedbackModal(f feedbackForm) slack.ModalViewRequest {
 		textInput(feedback.FieldVerbatim, "The prospect's own words", "A quote, as close to verbatim as you can", "", d.Verbatim, true, true),
 	)
 
-	crm := slack.NewURLTextInputBlockElement(plain("https://"), feedback.FieldCRMURL)
+	crm := slack.NewURLTextInputBlockElement(blockkit.Plain("https://"), feedback.FieldCRMURL)
 	crm.InitialValue = d.CRMURL
-	blocks = append(blocks, optional(slack.NewInputBlock(feedback.FieldCRMURL, plain("CRM link"), nil, crm)))
+	blocks = append(blocks, optional(slack.NewInputBlock(feedback.FieldCRMURL, blockkit.Plain("CRM link"), nil, crm)))
 
-	hideOpt := slack.NewOptionBlockObject(feedbackHideNameOpt, plain("Hide my name in digests"), plain("Your feedback still counts; the digest shows no name with it."))
+	hideOpt := slack.NewOptionBlockObject(feedbackHideNameOpt, blockkit.Plain("Hide my name in digests"), blockkit.Plain("Your feedback still counts; the digest shows no name with it."))
 	hide := slack.NewCheckboxGroupsBlockElement(feedbackHideName, hideOpt)
 	if d.HideName {
 		hide.InitialOptions = []*slack.OptionBlockObject{hideOpt}
 	}
-	blocks = append(blocks, optional(slack.NewInputBlock(feedbackHideName, plain("Privacy"), nil, hide)))
+	blocks = append(blocks, optional(slack.NewInputBlock(feedbackHideName, blockkit.Plain("Privacy"), nil, hide)))
 
 	return slack.ModalViewRequest{
 		Type:            slack.VTModal,
 		CallbackID:      feedbackCallback,
-		Title:           plain(title),
-		Submit:          plain(submit),
-		Close:           plain("Cancel"),
+		Title:           blockkit.Plain(title),
+		Submit:          blockkit.Plain(submit),
+		Close:           blockkit.Plain("Cancel"),
 		PrivateMetadata: string(meta),
 		Blocks:          slack.Blocks{BlockSet: blocks},
 	}
 }
 
 func textInput(id, label, placeholder, hint, initial string, multiline, isOptional bool) *slack.InputBlock {
-	el := slack.NewPlainTextInputBlockElement(plain(placeholder), id)
+	el := slack.NewPlainTextInputBlockElement(blockkit.Plain(placeholder), id)
 	el.Multiline = multiline
 	el.MaxLength = feedback.MaxText
 	// An initial value over the limit would make Slack refuse to open the modal.
-	el.InitialValue = clip(initial, feedback.MaxText)
+	el.InitialValue = blockkit.Clip(initial, feedback.MaxText)
 	var h *slack.TextBlockObject
 	if hint != "" {
-		h = plain(hint)
+		h = blockkit.Plain(hint)
 	}
-	b := slack.NewInputBlock(id, plain(label), h, el)
+	b := slack.NewInputBlock(id, blockkit.Plain(label), h, el)
 	b.Optional = isOptional
 	return b
 }
@@ -181,7 +182,7 @@ func optional(b *slack.InputBlock) *slack.InputBlock {
 
 // competitorOption offers a competitor; the value is its display name.
 func competitorOption(name string) *slack.OptionBlockObject {
-	return option(clip(name, maxOptionValue), name)
+	return blockkit.Option(blockkit.Clip(name, blockkit.MaxOptionValue), name)
 }
 
 // competitorSuggestions answers a competitors type-ahead: known names matching what was
@@ -197,7 +198,7 @@ func competitorSuggestions(typed string, known []string) slack.OptionsResponse {
 	}
 	if typedKey != "" && !exists {
 		name := feedback.CompetitorName(typed)
-		opts = append(opts, slack.NewOptionBlockObject(clip(name, maxOptionValue), plain(clip("Add “"+name+"”", maxOptionText)), nil))
+		opts = append(opts, slack.NewOptionBlockObject(blockkit.Clip(name, blockkit.MaxOptionValue), blockkit.Plain(blockkit.Clip("Add “"+name+"”", blockkit.MaxOptionText)), nil))
 	}
 	for _, k := range known {
 		opts = append(opts, competitorOption(k))
@@ -257,25 +258,25 @@ func feedbackSummary(f feedback.Feedback, edited bool, reasons []Reason) (text s
 	if edited {
 		verb = "Updated"
 	}
-	head := fmt.Sprintf("%s your feedback on *%s*: %s", verb, escape(clip(f.Account, 200)), f.Outcome.Label())
+	head := fmt.Sprintf("%s your feedback on *%s*: %s", verb, blockkit.Escape(blockkit.Clip(f.Account, 200)), f.Outcome.Label())
 	if f.DealValue != nil {
-		head += ", " + escape(f.DealValue.Format(f.Currency))
+		head += ", " + blockkit.Escape(f.DealValue.Format(f.Currency))
 	}
 	if f.Region != "" {
-		head += " · " + escape(f.Region)
+		head += " · " + blockkit.Escape(f.Region)
 	}
-	text = fmt.Sprintf("%s your feedback on %s (%s)", verb, escape(clip(f.Account, 200)), f.Outcome.Label())
-	blocks = append(blocks, section("summary", head))
+	text = fmt.Sprintf("%s your feedback on %s (%s)", verb, blockkit.Escape(blockkit.Clip(f.Account, 200)), f.Outcome.Label())
+	blocks = append(blocks, blockkit.Section("summary", head))
 
 	var lines []string
 	if len(f.Competitors) > 0 {
-		lines = append(lines, "*Competitors:* "+escape(strings.Join(f.Competitors, ", ")))
+		lines = append(lines, "*Competitors:* "+blockkit.Escape(strings.Join(f.Competitors, ", ")))
 	}
 	if len(f.Reasons) > 0 {
-		lines = append(lines, "*Why:* "+escape(strings.Join(reasonNames(f.Reasons, reasons), ", ")))
+		lines = append(lines, "*Why:* "+blockkit.Escape(strings.Join(reasonNames(f.Reasons, reasons), ", ")))
 	}
 	if len(lines) > 0 {
-		blocks = append(blocks, section("facts", strings.Join(lines, "\n")))
+		blocks = append(blocks, blockkit.Section("facts", strings.Join(lines, "\n")))
 	}
 	for _, part := range []struct{ id, label, text string }{
 		{"what_worked", "What worked", f.WhatWorked},
@@ -283,12 +284,12 @@ func feedbackSummary(f feedback.Feedback, edited bool, reasons []Reason) (text s
 		{"verbatim", "In their words", f.Verbatim},
 	} {
 		if strings.TrimSpace(part.text) != "" {
-			blocks = append(blocks, section(part.id, "*"+part.label+"*\n"+quote(clip(part.text, 2500))))
+			blocks = append(blocks, blockkit.Section(part.id, "*"+part.label+"*\n"+blockkit.Quote(blockkit.Clip(part.text, 2500))))
 		}
 	}
 	var notes []string
 	if f.CRMURL != "" {
-		notes = append(notes, link(f.CRMURL, "CRM record"))
+		notes = append(notes, blockkit.Link(f.CRMURL, "CRM record"))
 	}
 	if f.HideName {
 		notes = append(notes, "your name is hidden in digests")
@@ -297,8 +298,8 @@ func feedbackSummary(f feedback.Feedback, edited bool, reasons []Reason) (text s
 		notes = append(notes, fmt.Sprintf("edited %d time%s", f.EditCount, plural(f.EditCount)))
 	}
 	notes = append(notes, fmt.Sprintf("feedback #%d", f.ID))
-	blocks = append(blocks, contextText("notes", strings.Join(notes, " · ")))
-	blocks = append(blocks, slack.NewActionBlock("actions", button(feedbackEditAction, fmt.Sprint(f.ID), "Edit", "")))
+	blocks = append(blocks, blockkit.Context("notes", strings.Join(notes, " · ")))
+	blocks = append(blocks, slack.NewActionBlock("actions", blockkit.Button(feedbackEditAction, fmt.Sprint(f.ID), "Edit", "")))
 	return text, blocks
 }
 

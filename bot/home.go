@@ -9,6 +9,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/vosbot/vosbot/feedback"
+	"github.com/vosbot/vosbot/internal/blockkit"
 	"github.com/vosbot/vosbot/internal/config"
 )
 
@@ -31,17 +32,17 @@ type homeData struct {
 // homeView builds the App Home tab.
 func homeView(h homeData) slack.HomeTabViewRequest {
 	blocks := []slack.Block{
-		slack.NewHeaderBlock(plain("Voice of sales")),
-		section("intro", "File what a prospect told you right after a deal closes, and raise a dropped ball when another team lets a customer down. Leadership reads both every Friday."),
+		slack.NewHeaderBlock(blockkit.Plain("Voice of sales")),
+		blockkit.Section("intro", "File what a prospect told you right after a deal closes, and raise a dropped ball when another team lets a customer down. Leadership reads both every Friday."),
 		slack.NewActionBlock("home_actions",
-			button(homeFileFeedback, "new", "File prospect feedback", slack.StylePrimary),
-			button(homeRaiseDroppedBall, "new", "Raise a dropped ball", ""),
+			blockkit.Button(homeFileFeedback, "new", "File prospect feedback", slack.StylePrimary),
+			blockkit.Button(homeRaiseDroppedBall, "new", "Raise a dropped ball", ""),
 		),
 		slack.NewDividerBlock(),
-		section("feedback_title", "*Your latest prospect feedback*"),
+		blockkit.Section("feedback_title", "*Your latest prospect feedback*"),
 	}
 	if len(h.Feedback) == 0 {
-		blocks = append(blocks, contextText("feedback_empty", "Nothing yet. Type `/prospect-feedback lost Acme` in any channel, or use the button above."))
+		blocks = append(blocks, blockkit.Context("feedback_empty", "Nothing yet. Type `/prospect-feedback lost Acme` in any channel, or use the button above."))
 	}
 	for _, f := range h.Feedback {
 		blocks = append(blocks, feedbackHomeItem(f, h.Reasons))
@@ -51,17 +52,17 @@ func homeView(h homeData) slack.HomeTabViewRequest {
 		for i, t := range h.OwnedTeams {
 			names[i] = teamName(h.Config, t)
 		}
-		blocks = append(blocks, slack.NewDividerBlock(), section("team_title", "*Open dropped balls for "+escape(strings.Join(names, ", "))+"*"))
+		blocks = append(blocks, slack.NewDividerBlock(), blockkit.Section("team_title", "*Open dropped balls for "+blockkit.Escape(strings.Join(names, ", "))+"*"))
 		if len(h.TeamOpen) == 0 {
-			blocks = append(blocks, contextText("team_empty", "None open. :tada:"))
+			blocks = append(blocks, blockkit.Context("team_empty", "None open. :tada:"))
 		}
 		for _, e := range h.TeamOpen {
 			blocks = append(blocks, escalationHomeItem(e, h.Config, h.Now, true)...)
 		}
 	}
-	blocks = append(blocks, slack.NewDividerBlock(), section("reported_title", "*Dropped balls you raised*"))
+	blocks = append(blocks, slack.NewDividerBlock(), blockkit.Section("reported_title", "*Dropped balls you raised*"))
 	if len(h.Reported) == 0 {
-		blocks = append(blocks, contextText("reported_empty", "None. When another team lets a customer down, type `/dropped-ball` or use the button above."))
+		blocks = append(blocks, blockkit.Context("reported_empty", "None. When another team lets a customer down, type `/dropped-ball` or use the button above."))
 	}
 	for _, e := range h.Reported {
 		blocks = append(blocks, escalationHomeItem(e, h.Config, h.Now, false)...)
@@ -75,9 +76,9 @@ func homeView(h homeData) slack.HomeTabViewRequest {
 
 // escalationHomeItem is one escalation in the App Home, with its buttons for owners.
 func escalationHomeItem(e feedback.Escalation, cfg *config.Config, now time.Time, withActions bool) []slack.Block {
-	text := fmt.Sprintf("*#%d · %s* · %s\n%s\n%s", e.ID, escape(teamName(cfg, e.Team)), escalationHeadline(e),
-		quote(clip(e.Summary, 300)), statusLine(e, cfg, now))
-	blocks := []slack.Block{section(fmt.Sprintf("escalation_%d_item", e.ID), text)}
+	text := fmt.Sprintf("*#%d · %s* · %s\n%s\n%s", e.ID, blockkit.Escape(teamName(cfg, e.Team)), escalationHeadline(e),
+		blockkit.Quote(blockkit.Clip(e.Summary, 300)), statusLine(e, cfg, now))
+	blocks := []slack.Block{blockkit.Section(fmt.Sprintf("escalation_%d_item", e.ID), text)}
 	if withActions {
 		all := escalationBlocks(e, cfg, now, true)
 		if last, ok := all[len(all)-1].(*slack.ActionBlock); ok {
@@ -88,9 +89,9 @@ func escalationHomeItem(e feedback.Escalation, cfg *config.Config, now time.Time
 }
 
 func feedbackHomeItem(f feedback.Feedback, reasons []Reason) slack.Block {
-	line := fmt.Sprintf("%s *%s* · %s · %s", outcomeEmoji(f.Outcome), escape(clip(f.Account, 120)), f.Outcome.Label(), f.CreatedAt.Format("Jan 2"))
+	line := fmt.Sprintf("%s *%s* · %s · %s", outcomeEmoji(f.Outcome), blockkit.Escape(blockkit.Clip(f.Account, 120)), f.Outcome.Label(), f.CreatedAt.Format("Jan 2"))
 	if f.DealValue != nil {
-		line += " · " + escape(f.DealValue.Format(f.Currency))
+		line += " · " + blockkit.Escape(f.DealValue.Format(f.Currency))
 	}
 	var themes []string
 	for _, t := range f.Themes {
@@ -98,13 +99,13 @@ func feedbackHomeItem(f feedback.Feedback, reasons []Reason) slack.Block {
 	}
 	detail := "themes: being detected…"
 	if len(themes) > 0 {
-		detail = "themes: " + escape(strings.Join(themes, ", "))
+		detail = "themes: " + blockkit.Escape(strings.Join(themes, ", "))
 	}
 	if len(f.Reasons) > 0 {
-		detail = "you said: " + escape(strings.Join(reasonNames(f.Reasons, reasons), ", ")) + " · " + detail
+		detail = "you said: " + blockkit.Escape(strings.Join(reasonNames(f.Reasons, reasons), ", ")) + " · " + detail
 	}
-	s := slack.NewSectionBlock(mrkdwn(clip(line+"\n"+detail, maxSectionText)), nil,
-		slack.NewAccessory(button(feedbackEditAction, fmt.Sprint(f.ID), "Edit", "")))
+	s := slack.NewSectionBlock(blockkit.Mrkdwn(blockkit.Clip(line+"\n"+detail, blockkit.MaxSectionText)), nil,
+		slack.NewAccessory(blockkit.Button(feedbackEditAction, fmt.Sprint(f.ID), "Edit", "")))
 	s.BlockID = fmt.Sprintf("feedback_%d", f.ID)
 	return s
 }
@@ -122,8 +123,8 @@ func outcomeEmoji(o feedback.Outcome) string {
 
 // publishHome refreshes one user's App Home.
 func (b *Bot) publishHome(ctx context.Context, userID string) error {
-	if !validID(userID) {
-		return fmt.Errorf("publish home: bad user id %q", clip(userID, 20))
+	if !blockkit.ValidID(userID) {
+		return fmt.Errorf("publish home: bad user id %q", blockkit.Clip(userID, 20))
 	}
 	h := homeData{UserID: userID, Reasons: b.deps.Reasons, Config: b.deps.Config, Now: b.now()}
 	var err error
