@@ -243,7 +243,7 @@ func ownersOf(cfg *config.Config, team string) []string {
 // escalationBlocks shows an escalation; with actions, the buttons that fit its status.
 func escalationBlocks(e feedback.Escalation, cfg *config.Config, now time.Time, withActions bool) []slack.Block {
 	blocks := []slack.Block{
-		slack.NewHeaderBlock(blockkit.Plain(blockkit.Clip(fmt.Sprintf("Dropped ball #%d · %s", e.ID, teamName(cfg, e.Team)), blockkit.MaxHeader))),
+		blockkit.Header(fmt.Sprintf("Dropped ball #%d · %s", e.ID, teamName(cfg, e.Team))),
 		blockkit.Section("headline", escalationHeadline(e)),
 		blockkit.Section("summary", "*What happened*\n"+blockkit.Quote(blockkit.Clip(e.Summary, 2800))),
 	}

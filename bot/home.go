@@ -32,7 +32,7 @@ type homeData struct {
 // homeView builds the App Home tab.
 func homeView(h homeData) slack.HomeTabViewRequest {
 	blocks := []slack.Block{
-		slack.NewHeaderBlock(blockkit.Plain("Voice of sales")),
+		blockkit.Header("Voice of sales"),
 		blockkit.Section("intro", "File what a prospect told you right after a deal closes, and raise a dropped ball when another team lets a customer down. Leadership reads both every Friday."),
 		slack.NewActionBlock("home_actions",
 			blockkit.Button(homeFileFeedback, "new", "File prospect feedback", slack.StylePrimary),
