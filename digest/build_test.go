@@ -1,0 +1,221 @@
+package digest
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/vosbot/vosbot/feedback"
+	"github.com/vosbot/vosbot/internal/config"
+	"github.com/vosbot/vosbot/internal/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+const buildConfig = `
+timezone: America/New_York
+admins: [U0ADMIN]
+currency: USD
+regions: [NA, EMEA]
+teams:
+  - key: product
+    name: Product
+    owners: [U0PM1, U0PM2]
+  - key: billing
+    name: Finance & Billing
+    owners: [U0FIN]
+digests:
+  - channel: C0LEAD
+    schedule: "0 16 * * FRI"
+  - channel: C0EMEA
+    schedule: "0 16 * * FRI"
+    filter: {region: EMEA}
+`
+
+type fixture struct {
+	t     *testing.T
+	ctx   context.Context
+	pool  *pgxpool.Pool
+	store *feedback.Store
+	cfg   *config.Config
+	now   time.Time
+	seq   int
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	cfg, err := config.Parse("t.yaml", []byte(buildConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{t: t, ctx: context.Background(), pool: pgtest.New(t), cfg: cfg}
+	f.store, err = feedback.NewStore(f.pool, feedback.StoreOptions{Now: func() time.Time { return f.now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.store.SyncCatalogue(f.ctx, []config.Theme{
+		{Key: "price", Name: "Price or packaging", AppliesTo: []string{"won", "lost"}},
+		{Key: "integration", Name: "Integrations", AppliesTo: []string{"won", "lost"}},
+		{Key: "support", Name: "Support and customer success", AppliesTo: []string{"won", "lost"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// feedbackAt files one item at a time, with reasons and themes found in its text.
+func (f *fixture) feedbackAt(at time.Time, reporter, outcome, region string, value string, competitors, reasons, textThemes []string, verbatim string, hide bool) {
+	f.t.Helper()
+	f.seq++
+	f.now = at
+	d := feedback.Draft{ReporterID: reporter, Outcome: outcome, Account: fmt.Sprint("Account ", f.seq), DealValue: value, Region: region,
+		Competitors: competitors, Reasons: reasons, Verbatim: verbatim, WhatDidnt: "what didn't " + fmt.Sprint(f.seq), HideName: hide,
+		Source: feedback.SourceImport, Key: fmt.Sprint("k", f.seq)}
+	fb, errs := d.Validate(feedback.Rules{Reasons: []string{"price", "integration", "support"}, Currency: "USD"})
+	if errs != nil {
+		f.t.Fatal(errs)
+	}
+	saved, _, err := f.store.SaveFeedback(f.ctx, fb)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	for i, key := range textThemes {
+		if _, err := f.pool.Exec(f.ctx, `INSERT INTO feedback_themes (feedback_id, theme_id, method, confidence, rank) SELECT $1, id, 'offline', 0.8, $3 FROM themes WHERE key = $2`, saved.ID, key, i+1); err != nil {
+			f.t.Fatal(err)
+		}
+	}
+}
+
+func TestBuildFromStore(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	defs := Definitions(f.cfg)
+	end := time.Date(2026, 11, 20, 16, 0, 0, 0, f.cfg.Location)
+	p, err := defs[0].PeriodAt(end.Add(time.Hour))
+	if err != nil || !p.End.Equal(end) {
+		t.Fatalf("period %v %v", p, err)
+	}
+	in := p.Start.Add(24 * time.Hour)
+	// This week: 3 won (one EUR), 4 lost, 1 no decision.
+	f.feedbackAt(in, "U0AVA", "won", "NA", "100k", []string{"Gong"}, []string{"support"}, []string{"support"}, "Your support team is amazing", false)
+	f.feedbackAt(in, "U0AVA", "won", "EMEA", "€50k", []string{"Clari"}, nil, []string{"support"}, "", false)
+	f.feedbackAt(in, "U0BEN", "won", "NA", "20k", nil, []string{"price"}, nil, "", false)
+	f.feedbackAt(in.Add(time.Hour), "U0BEN", "lost", "EMEA", "200k", []string{"Gong"}, []string{"price"}, []string{"price"}, "Half the price and we'd sign", false)
+	f.feedbackAt(in.Add(2*time.Hour), "U0CAL", "lost", "NA", "300k", []string{"Gong", "Clari"}, []string{"price"}, nil, "Too expensive for us", true)
+	f.feedbackAt(in.Add(3*time.Hour), "U0CAL", "lost", "NA", "", []string{"gong.io"}, nil, []string{"price", "integration"}, "", false)
+	f.feedbackAt(in.Add(4*time.Hour), "U0DEE", "lost", "NA", "10k", nil, []string{"integration"}, []string{"integration"}, "No Salesforce sync", false)
+	f.feedbackAt(in.Add(5*time.Hour), "U0DEE", "no_decision", "NA", "", nil, nil, nil, "", false)
+	// Previous four weeks: 4 lost for price in all, 4 won: previous win rate 50%.
+	for w := 1; w <= 4; w++ {
+		at := p.Start.Add(-time.Duration(w)*7*24*time.Hour + time.Hour)
+		f.feedbackAt(at, "U0AVA", "lost", "NA", "", nil, []string{"price"}, nil, "", false)
+		f.feedbackAt(at, "U0AVA", "won", "NA", "", nil, nil, nil, "", false)
+	}
+	// After the period: must not count.
+	f.feedbackAt(end.Add(time.Minute), "U0ZED", "lost", "NA", "", nil, []string{"price"}, nil, "", false)
+
+	// Escalations: product raised two this week (one acknowledged in time and resolved
+	// after 10h, one never acknowledged and overdue); billing has an old open one acknowledged
+	// late and past its resolution date.
+	raise := func(at time.Time, team, key string) feedback.Escalation {
+		t.Helper()
+		f.now = at
+		e, errs := feedback.EscalationDraft{ReporterID: "U0AVA", Team: team, Account: "Acct " + key, Summary: "s", Severity: "high", Source: feedback.SourceImport, Key: key}.Validate(f.cfg)
+		if errs != nil {
+			t.Fatal(errs)
+		}
+		saved, _, err := f.store.RaiseEscalation(f.ctx, f.cfg, e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return saved
+	}
+	act := func(at time.Time, id int64, actor string, a feedback.Action) {
+		t.Helper()
+		f.now = at
+		if _, _, err := f.store.ApplyAct(f.ctx, f.cfg, feedback.Act{EscalationID: id, ActorID: actor, Action: a, Note: "done"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e1 := raise(in, "product", "e1")
+	act(in.Add(2*time.Hour), e1.ID, "U0PM1", feedback.ActionAcknowledge)
+	act(in.Add(10*time.Hour), e1.ID, "U0PM1", feedback.ActionResolve)
+	e2 := raise(in.Add(time.Hour), "product", "e2")
+	old := raise(p.Start.Add(-20*24*time.Hour), "billing", "old")
+	act(p.Start.Add(-18*24*time.Hour), old.ID, "U0FIN", feedback.ActionAcknowledge)
+
+	b := &Builder{Pool: f.pool, Config: f.cfg, LLMEnabled: true}
+	r, err := b.Build(f.ctx, defs[0], p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	won, lost, nd := r.outcome(feedback.Won), r.outcome(feedback.Lost), r.outcome(feedback.NoDecision)
+	if won.Count != 3 || lost.Count != 4 || nd.Count != 1 || won.Value != 12_000_000 || won.Other["EUR"] != 5_000_000 || lost.Value != 51_000_000 {
+		t.Errorf("outcomes won %+v lost %+v nd %+v", won, lost, nd)
+	}
+	if r.WinRate == nil || *r.WinRate != 3.0/7 || r.PreviousWinRate == nil || *r.PreviousWinRate != 0.5 {
+		t.Errorf("win rate %v previous %v", r.WinRate, r.PreviousWinRate)
+	}
+	if len(r.LossThemes) != 2 {
+		t.Fatalf("loss themes %+v", r.LossThemes)
+	}
+	price := r.LossThemes[0]
+	// price: items 4 (reason+text), 5 (reason), 6 (text) = 3; by rep 2, in text 2; previous 4 weeks 1 each.
+	if price.Key != "price" || price.Count != 3 || price.ByRep != 2 || price.InText != 2 || price.PreviousAverage != 1 {
+		t.Errorf("price = %+v", price)
+	}
+	if len(price.Verbatims) != 2 || price.Verbatims[0].Text != "Too expensive for us" || price.Verbatims[0].ReporterID != "" ||
+		price.Verbatims[1].Text != "Half the price and we'd sign" || price.Verbatims[1].ReporterID != "U0BEN" {
+		t.Errorf("price verbatims = %+v (the newest with the prospect's words first; hidden names hidden)", price.Verbatims)
+	}
+	if in := r.LossThemes[1]; in.Key != "integration" || in.Count != 2 || in.ByRep != 1 || in.InText != 2 {
+		t.Errorf("integration = %+v", in)
+	}
+	if len(r.WinThemes) != 2 || r.WinThemes[0].Key != "support" || r.WinThemes[0].Count != 2 || r.WinThemes[1].Key != "price" {
+		t.Errorf("win themes = %+v", r.WinThemes)
+	}
+	if len(r.Competitors) != 2 || r.Competitors[0] != (CompetitorStat{Name: "Gong", Met: 4, Won: 1, Lost: 3}) || r.Competitors[1] != (CompetitorStat{Name: "Clari", Met: 2, Won: 1, Lost: 1}) {
+		t.Errorf("competitors = %+v", r.Competitors)
+	}
+	if r.Reporters != 4 || r.FeedbackItems != 8 || r.EscalationsRaised != 2 {
+		t.Errorf("participation %d reps %d items %d raised", r.Reporters, r.FeedbackItems, r.EscalationsRaised)
+	}
+	if len(r.Teams) != 2 {
+		t.Fatalf("teams = %+v", r.Teams)
+	}
+	prod, bill := r.Teams[0], r.Teams[1]
+	if prod.Name != "Product" || prod.Raised != 2 || prod.AckDecided != 2 || prod.AckOnTime != 1 || prod.Resolved != 1 || prod.MedianResolve != 10*time.Hour || prod.StillOpen != 1 || prod.OldestOpenID != e2.ID {
+		t.Errorf("product = %+v", prod)
+	}
+	if bill.Raised != 0 || bill.StillOpen != 1 || bill.OldestOpenID != old.ID || bill.OldestOpenAge != 27*24*time.Hour {
+		t.Errorf("billing = %+v", bill)
+	}
+	if len(r.Overdue) != 2 || r.Overdue[0].ID != old.ID || r.Overdue[0].What != "resolve" || r.Overdue[0].Owners[0] != "U0FIN" ||
+		r.Overdue[1].ID != e2.ID || r.Overdue[1].What != "acknowledge" || len(r.Overdue[1].Owners) != 2 {
+		t.Errorf("overdue = %+v", r.Overdue)
+	}
+	if r.LLM == nil || r.LLM.Calls != 0 {
+		t.Errorf("llm = %+v", r.LLM)
+	}
+
+	// The regional digest only counts EMEA feedback; the scorecard is company-wide.
+	emea, err := b.Build(f.ctx, defs[1], p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if emea.Total() != 2 || emea.FeedbackItems != 2 || len(emea.Teams) != 2 {
+		t.Errorf("EMEA: %d deals, %d items, %d teams", emea.Total(), emea.FeedbackItems, len(emea.Teams))
+	}
+
+	// A week with nothing filed is empty but still names overdue work.
+	quiet, err := b.Build(f.ctx, defs[0], Period{Start: p.End.Add(30 * 24 * time.Hour), End: p.End.Add(37 * 24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if quiet.FeedbackItems != 0 || quiet.Total() != 0 || quiet.WinRate != nil || len(quiet.Overdue) != 2 {
+		t.Errorf("quiet week: %+v", quiet)
+	}
+}

@@ -1,0 +1,147 @@
+package digest
+
+import (
+	"time"
+
+	"github.com/vosbot/vosbot/feedback"
+)
+
+// Report is one digest: every number in it is computed by vosbot from the store; a
+// language model may only add the one-sentence Summary of a theme.
+type Report struct {
+	Channel  string
+	Period   Period
+	Location *time.Location
+	// Region is the digest's filter, "" for everything.
+	Region string
+	// Late is set when the digest is posted after its scheduled time (vosbot was down).
+	Late bool
+	// Currency is the configured currency; values in others are listed apart.
+	Currency string
+
+	Outcomes map[feedback.Outcome]*OutcomeStat
+	// WinRate is won / (won + lost) this period; PreviousWinRate the same over the
+	// previous four periods together. Nil when there were no won or lost deals.
+	WinRate         *float64
+	PreviousWinRate *float64
+
+	LossThemes  []ThemeStat
+	WinThemes   []ThemeStat
+	Competitors []CompetitorStat
+
+	Teams   []TeamStat
+	Overdue []OverdueItem
+
+	Reporters         int
+	FeedbackItems     int
+	EscalationsRaised int
+
+	// LLM is the period's language-model use, nil when no model is configured.
+	LLM *LLMUsage
+}
+
+// OutcomeStat counts one outcome's deals and their value.
+type OutcomeStat struct {
+	Count int
+	// Value is the sum of deal values in the configured currency, in cents.
+	Value int64
+	// Other sums values in other currencies, in cents.
+	Other map[string]int64
+}
+
+// ThemeStat is a theme's count this period and against the previous four.
+type ThemeStat struct {
+	Key  string
+	Name string
+	// Count is the items where the rep named it or the text is about it; ByRep and
+	// InText split that, so a disagreement shows.
+	Count  int
+	ByRep  int
+	InText int
+	// PreviousAverage is the mean count over the previous four periods.
+	PreviousAverage float64
+	Verbatims       []Verbatim
+	// Summary is an optional one-sentence summary written by a language model.
+	Summary string
+}
+
+// Trend is the change against the previous periods' average.
+func (t ThemeStat) Trend() float64 { return float64(t.Count) - t.PreviousAverage }
+
+// Verbatim is a prospect's words (or the rep's account of them).
+type Verbatim struct {
+	Text    string
+	Account string
+	// ReporterID is empty when the rep asked to stay out of digests.
+	ReporterID string
+}
+
+// CompetitorStat is how we fared against a competitor this period.
+type CompetitorStat struct {
+	Name       string
+	Met        int
+	Won        int
+	Lost       int
+	NoDecision int
+}
+
+// TeamStat is one accountable team's promises to sales.
+type TeamStat struct {
+	Key  string
+	Name string
+	// Raised this period; of those whose acknowledgement is decided (acknowledged, or
+	// due before the period ended), AckDecided, and AckOnTime within the SLA.
+	Raised     int
+	AckDecided int
+	AckOnTime  int
+	// Resolved and WontFix this period, whenever raised; MedianResolve over Resolved.
+	Resolved      int
+	WontFix       int
+	MedianResolve time.Duration
+	// StillOpen at the period's end, and the oldest of them.
+	StillOpen     int
+	OldestOpenID  int64
+	OldestOpenAge time.Duration
+}
+
+// OverdueItem is an open escalation past a due time at the period's end.
+type OverdueItem struct {
+	ID       int64
+	Team     string
+	TeamName string
+	Account  string
+	Severity feedback.Severity
+	// What is "acknowledge" or "resolve"; Late is how long past due.
+	What string
+	Late time.Duration
+	Age  time.Duration
+	// Owners are mentioned: the owner who acknowledged it, else the team's owners.
+	Owners []string
+}
+
+// LLMUsage is the period's language-model token use.
+type LLMUsage struct {
+	Calls  int
+	Tokens int
+}
+
+// Empty reports whether nothing happened in the period.
+func (r *Report) Empty() bool {
+	return r.FeedbackItems == 0 && r.EscalationsRaised == 0 && len(r.Overdue) == 0
+}
+
+// Total is the number of deals of every outcome.
+func (r *Report) Total() int {
+	n := 0
+	for _, o := range r.Outcomes {
+		n += o.Count
+	}
+	return n
+}
+
+func (r *Report) outcome(o feedback.Outcome) *OutcomeStat {
+	if s, ok := r.Outcomes[o]; ok {
+		return s
+	}
+	return &OutcomeStat{}
+}
