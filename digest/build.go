@@ -22,6 +22,12 @@ const (
 	trendPeriods     = 4
 )
 
+// Querier runs read queries: a pool, or the transaction a post holds.
+type Querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
 // Builder reads the store to build reports.
 type Builder struct {
 	Pool   *pgxpool.Pool
@@ -32,6 +38,11 @@ type Builder struct {
 
 // Build computes the report of the digest d for period p.
 func (b *Builder) Build(ctx context.Context, d Definition, p Period) (*Report, error) {
+	return b.BuildWith(ctx, b.Pool, d, p)
+}
+
+// BuildWith computes the report reading through q.
+func (b *Builder) BuildWith(ctx context.Context, q Querier, d Definition, p Period) (*Report, error) {
 	r := &Report{Channel: d.Channel, Period: p, Location: b.Config.Location, Region: d.Filter.Region, Currency: b.Config.Currency,
 		Outcomes: map[feedback.Outcome]*OutcomeStat{}}
 	periods := append([]Period{p}, d.Previous(p, trendPeriods)...)
@@ -39,11 +50,11 @@ func (b *Builder) Build(ctx context.Context, d Definition, p Period) (*Report, e
 	for i, pp := range periods {
 		starts[i], ends[i] = pp.Start, pp.End
 	}
-	steps := []func(context.Context, *Report, []time.Time, []time.Time) error{
+	steps := []func(context.Context, Querier, *Report, []time.Time, []time.Time) error{
 		b.outcomes, b.themes, b.competitors, b.participation, b.scorecard, b.overdue, b.llm,
 	}
 	for _, step := range steps {
-		if err := step(ctx, r, starts, ends); err != nil {
+		if err := step(ctx, q, r, starts, ends); err != nil {
 			return nil, fmt.Errorf("build digest %s for %s: %w", d.Channel, p, err)
 		}
 	}
@@ -62,8 +73,8 @@ const selectOutcomes = `WITH ` + periodsCTE + `
 SELECT i, outcome, currency, count(*)::int AS n, COALESCE(sum(deal_value * 100), 0)::bigint AS cents
 FROM filed GROUP BY i, outcome, currency`
 
-func (b *Builder) outcomes(ctx context.Context, r *Report, starts, ends []time.Time) error {
-	rows, err := b.Pool.Query(ctx, selectOutcomes, starts, ends, r.Region)
+func (b *Builder) outcomes(ctx context.Context, q Querier, r *Report, starts, ends []time.Time) error {
+	rows, err := q.Query(ctx, selectOutcomes, starts, ends, r.Region)
 	if err != nil {
 		return err
 	}
@@ -159,8 +170,8 @@ SELECT theme_key, outcome, account, reporter_id, hide_name, words
 FROM ranked WHERE n <= $5 AND btrim(words) <> ''
 ORDER BY theme_key, outcome, n`
 
-func (b *Builder) themes(ctx context.Context, r *Report, starts, ends []time.Time) error {
-	rows, err := b.Pool.Query(ctx, selectThemeStats, starts, ends, r.Region)
+func (b *Builder) themes(ctx context.Context, q Querier, r *Report, starts, ends []time.Time) error {
+	rows, err := q.Query(ctx, selectThemeStats, starts, ends, r.Region)
 	if err != nil {
 		return err
 	}
@@ -214,7 +225,7 @@ func (b *Builder) themes(ctx context.Context, r *Report, starts, ends []time.Tim
 	if len(keys) == 0 {
 		return nil
 	}
-	rows, err = b.Pool.Query(ctx, selectVerbatims, starts[:1], ends[:1], r.Region, keys, verbatimsByTheme)
+	rows, err = q.Query(ctx, selectVerbatims, starts[:1], ends[:1], r.Region, keys, verbatimsByTheme)
 	if err != nil {
 		return err
 	}
@@ -250,8 +261,8 @@ FROM filed f CROSS JOIN LATERAL unnest(f.competitors) AS c(name)
 WHERE f.i = 1
 GROUP BY c.name ORDER BY met DESC, c.name`
 
-func (b *Builder) competitors(ctx context.Context, r *Report, starts, ends []time.Time) error {
-	rows, err := b.Pool.Query(ctx, selectCompetitors, starts[:1], ends[:1], r.Region)
+func (b *Builder) competitors(ctx context.Context, q Querier, r *Report, starts, ends []time.Time) error {
+	rows, err := q.Query(ctx, selectCompetitors, starts[:1], ends[:1], r.Region)
 	if err != nil {
 		return err
 	}
@@ -268,11 +279,11 @@ SELECT count(DISTINCT reporter_id)::int, count(*)::int FROM filed WHERE i = 1`
 
 const selectRaised = `SELECT count(*)::int FROM escalations WHERE created_at >= $1 AND created_at < $2`
 
-func (b *Builder) participation(ctx context.Context, r *Report, starts, ends []time.Time) error {
-	if err := b.Pool.QueryRow(ctx, selectParticipation, starts[:1], ends[:1], r.Region).Scan(&r.Reporters, &r.FeedbackItems); err != nil {
+func (b *Builder) participation(ctx context.Context, q Querier, r *Report, starts, ends []time.Time) error {
+	if err := q.QueryRow(ctx, selectParticipation, starts[:1], ends[:1], r.Region).Scan(&r.Reporters, &r.FeedbackItems); err != nil {
 		return err
 	}
-	return b.Pool.QueryRow(ctx, selectRaised, starts[0], ends[0]).Scan(&r.EscalationsRaised)
+	return q.QueryRow(ctx, selectRaised, starts[0], ends[0]).Scan(&r.EscalationsRaised)
 }
 
 // selectScorecard is each team's promises: raised in the period and acknowledged in
@@ -297,8 +308,8 @@ FROM escalations
 WHERE created_at < $2
 GROUP BY team`
 
-func (b *Builder) scorecard(ctx context.Context, r *Report, starts, ends []time.Time) error {
-	rows, err := b.Pool.Query(ctx, selectScorecard, starts[0], ends[0])
+func (b *Builder) scorecard(ctx context.Context, q Querier, r *Report, starts, ends []time.Time) error {
+	rows, err := q.Query(ctx, selectScorecard, starts[0], ends[0])
 	if err != nil {
 		return err
 	}
@@ -352,9 +363,9 @@ WHERE created_at < $1 AND (resolved_at IS NULL OR resolved_at >= $1)
 ORDER BY array_position(ARRAY['critical', 'high', 'medium', 'low'], severity), created_at, id
 LIMIT $2`
 
-func (b *Builder) overdue(ctx context.Context, r *Report, _, ends []time.Time) error {
+func (b *Builder) overdue(ctx context.Context, q Querier, r *Report, _, ends []time.Time) error {
 	end := ends[0]
-	rows, err := b.Pool.Query(ctx, selectOverdue, end, maxOverdue)
+	rows, err := q.Query(ctx, selectOverdue, end, maxOverdue)
 	if err != nil {
 		return err
 	}
@@ -389,12 +400,12 @@ func (b *Builder) overdue(ctx context.Context, r *Report, _, ends []time.Time) e
 
 const selectLLMUsage = `SELECT count(*)::int, COALESCE(sum(total_tokens), 0)::int FROM llm_usage WHERE at >= $1 AND at < $2`
 
-func (b *Builder) llm(ctx context.Context, r *Report, starts, ends []time.Time) error {
+func (b *Builder) llm(ctx context.Context, q Querier, r *Report, starts, ends []time.Time) error {
 	if !b.LLMEnabled {
 		return nil
 	}
 	u := &LLMUsage{}
-	if err := b.Pool.QueryRow(ctx, selectLLMUsage, starts[0], ends[0]).Scan(&u.Calls, &u.Tokens); err != nil {
+	if err := q.QueryRow(ctx, selectLLMUsage, starts[0], ends[0]).Scan(&u.Calls, &u.Tokens); err != nil {
 		return err
 	}
 	r.LLM = u

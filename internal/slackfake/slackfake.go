@@ -381,10 +381,11 @@ func raw(s string) json.RawMessage {
 	return json.RawMessage(s)
 }
 
-// ts returns increasing message timestamps like Slack's.
+// ts returns increasing message timestamps like Slack's: the posting second, and a
+// sequence number that keeps them unique and ordered.
 func (s *Server) ts() string {
 	n := s.nextSeq()
-	return fmt.Sprintf("%d.%06d", 1700000000+n/1000000, n%1000000)
+	return fmt.Sprintf("%d.%06d", time.Now().Unix(), n%1000000)
 }
 
 func (s *Server) find(channel, ts string) *Message {
