@@ -23,6 +23,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 	"github.com/slack-go/slack"
@@ -280,6 +281,9 @@ func (s *Server) answer(c Call) map[string]any {
 		if c.Param("text") == "" && c.Param("blocks") == "" {
 			return fail("no_text")
 		}
+		if bad := checkMessage(c); bad != nil {
+			return bad
+		}
 		m := &Message{Channel: ch, TS: s.ts(), ThreadTS: c.Param("thread_ts"), Text: c.Param("text"), Blocks: raw(c.Param("blocks")), Metadata: raw(c.Param("metadata"))}
 		s.messages[ch] = append(s.messages[ch], m)
 		return map[string]any{"ok": true, "channel": ch, "ts": m.TS, "message": map[string]any{"text": m.Text, "ts": m.TS}}
@@ -288,6 +292,9 @@ func (s *Server) answer(c Call) map[string]any {
 		m := s.find(ch, ts)
 		if m == nil || m.Deleted {
 			return fail("message_not_found")
+		}
+		if bad := checkMessage(c); bad != nil {
+			return bad
 		}
 		m.Text, m.Updates = c.Param("text"), m.Updates+1
 		if b := c.Param("blocks"); b != "" {
@@ -305,6 +312,9 @@ func (s *Server) answer(c Call) map[string]any {
 		ch := c.Param("channel")
 		if code, ok := s.missing[ch]; ok {
 			return fail(code)
+		}
+		if bad := checkMessage(c); bad != nil {
+			return bad
 		}
 		m := &Message{Channel: ch, TS: s.ts(), User: c.Param("user"), Ephemeral: true, Text: c.Param("text"), Blocks: raw(c.Param("blocks"))}
 		s.messages[ch] = append(s.messages[ch], m)
@@ -331,6 +341,9 @@ func (s *Server) answer(c Call) map[string]any {
 			View json.RawMessage `json:"view"`
 		}
 		_ = json.Unmarshal(c.JSON, &body)
+		if _, errs := parseViewRequest(body.View, "modal"); len(errs) > 0 {
+			return invalid(errs)
+		}
 		v := &View{ID: fmt.Sprintf("V%08d", s.nextSeq()), TriggerID: trigger, Body: body.View}
 		s.views[v.ID] = v
 		return map[string]any{"ok": true, "view": viewResponse(v)}
@@ -344,6 +357,9 @@ func (s *Server) answer(c Call) map[string]any {
 			View json.RawMessage `json:"view"`
 		}
 		_ = json.Unmarshal(c.JSON, &body)
+		if _, errs := parseViewRequest(body.View, "modal"); len(errs) > 0 {
+			return invalid(errs)
+		}
 		v.Body, v.Updates = body.View, v.Updates+1
 		return map[string]any{"ok": true, "view": viewResponse(v)}
 	case "views.publish":
@@ -355,6 +371,9 @@ func (s *Server) answer(c Call) map[string]any {
 		if body.UserID == "" {
 			return fail("invalid_arguments")
 		}
+		if _, errs := parseViewRequest(body.View, "home"); len(errs) > 0 {
+			return invalid(errs)
+		}
 		s.homes[body.UserID] = body.View
 		return map[string]any{"ok": true, "view": map[string]any{"id": "VHOME" + body.UserID, "type": "home"}}
 	case "users.info":
@@ -362,6 +381,27 @@ func (s *Server) answer(c Call) map[string]any {
 		return map[string]any{"ok": true, "user": map[string]any{"id": u, "name": strings.ToLower(u), "real_name": "User " + u, "tz": "UTC"}}
 	}
 	return fail("unknown_method")
+}
+
+// checkMessage applies Slack's limits to a message: at most 50 valid blocks, 40,000
+// characters of text, well-formed metadata.
+func checkMessage(c Call) map[string]any {
+	if utf8.RuneCountInString(c.Param("text")) > maxMessageText {
+		return fail("msg_too_long")
+	}
+	if errs := validateBlocks(raw(c.Param("blocks")), maxMessageBlocks); len(errs) > 0 {
+		return map[string]any{"ok": false, "error": "invalid_blocks", "errors": errs}
+	}
+	if md := c.Param("metadata"); md != "" {
+		if _, ok := validateMetadata(md); !ok {
+			return fail("invalid_metadata_format")
+		}
+	}
+	return nil
+}
+
+func invalid(errs []string) map[string]any {
+	return map[string]any{"ok": false, "error": "invalid_arguments", "response_metadata": map[string]any{"messages": errs}}
 }
 
 func viewResponse(v *View) map[string]any {

@@ -255,3 +255,33 @@ func TestChannelErrorsAndUpdates(t *testing.T) {
 		t.Errorf("messages = %+v", m)
 	}
 }
+
+func TestSlackLimitsEnforced(t *testing.T) {
+	t.Parallel()
+	s := newFake(t)
+	api := client(s)
+	ctx := context.Background()
+	blocks := make([]slack.Block, 51)
+	for i := range blocks {
+		blocks[i] = slack.NewDividerBlock()
+	}
+	if _, _, err := api.PostMessageContext(ctx, "C1", slack.MsgOptionBlocks(blocks...)); err == nil || !strings.Contains(err.Error(), "invalid_blocks") {
+		t.Errorf("51 blocks: %v", err)
+	}
+	long := slack.NewSectionBlock(slack.NewTextBlockObject("mrkdwn", strings.Repeat("x", 3001), false, false), nil, nil)
+	if _, _, err := api.PostMessageContext(ctx, "C1", slack.MsgOptionBlocks(long)); err == nil {
+		t.Error("a 3,001-character section was accepted")
+	}
+	header := slack.NewHeaderBlock(slack.NewTextBlockObject("plain_text", strings.Repeat("h", 151), false, false))
+	if _, _, err := api.PostMessageContext(ctx, "C1", slack.MsgOptionBlocks(header)); err == nil {
+		t.Error("a 151-character header was accepted")
+	}
+	trigger := s.trigger("")
+	title := &slack.TextBlockObject{Type: "plain_text", Text: strings.Repeat("t", 25)}
+	if _, err := api.OpenViewContext(ctx, trigger, slack.ModalViewRequest{Type: slack.VTModal, Title: title}); err == nil {
+		t.Error("a 25-character modal title was accepted")
+	}
+	if len(s.Messages("C1")) != 0 {
+		t.Error("refused messages were stored")
+	}
+}
