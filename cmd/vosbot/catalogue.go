@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/vosbot/vosbot/bot"
 	"github.com/vosbot/vosbot/feedback"
+	"github.com/vosbot/vosbot/internal/config"
 )
 
 // builtinReasons is the built-in theme catalogue of INTERFACE.md.
@@ -47,4 +48,16 @@ func (a *app) rules() feedback.Rules {
 		keys[i] = x.Key
 	}
 	return feedback.Rules{Reasons: keys, Regions: a.cfg.Regions, Currency: a.cfg.Currency}
+}
+
+// catalogue is the theme catalogue to store: the configured one, or the built-in one.
+func (a *app) catalogue() []config.Theme {
+	if len(a.cfg.Themes) > 0 {
+		return a.cfg.Themes
+	}
+	out := make([]config.Theme, len(builtinReasons))
+	for i, r := range builtinReasons {
+		out[i] = config.Theme{Key: r.Key, Name: r.Name, AppliesTo: []string{"won", "lost", "no_decision", "escalation"}}
+	}
+	return out
 }

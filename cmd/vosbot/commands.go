@@ -31,6 +31,7 @@ func commands() []command {
 	return []command{
 		{"run", "", "Start the bot: Socket Mode, background workers and the health server.", cmdRun},
 		{"migrate", "", "Apply pending database migrations and exit.", cmdMigrate},
+		{"digest", "", "Preview or post the weekly digest (digest preview | digest post).", cmdDigest},
 		{"export", "", "Write feedback or escalations to stdout as CSV or JSON Lines.", cmdExport},
 		{"import", "", "Load historical feedback from a CSV.", cmdImport},
 		{"version", "", "Print the version.", cmdVersion},

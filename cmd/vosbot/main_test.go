@@ -348,3 +348,45 @@ func zombie(pid int) bool {
 	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	return err == nil && strings.Contains(string(stat), ") Z ")
 }
+
+func TestDigestCommands(t *testing.T) {
+	t.Parallel()
+	fake := slackfake.New(slackfake.Options{Logf: t.Logf})
+	defer fake.Close()
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "vosbot.yaml")
+	if err := os.WriteFile(cfg, []byte("timezone: Europe/Paris\ndigests:\n  - channel: C0LEAD\n    schedule: \"0 16 * * FRI\"\n  - channel: C0EMEA\n    schedule: \"0 9 * * MON\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e := map[string]string{"DATABASE_URL": pgtest.ConnString(t), "VOS_CONFIG": cfg, "SLACK_BOT_TOKEN": fake.BotToken(), "SLACK_API_URL": fake.APIURL()}
+
+	code, out, stderr := runVosbot(t, e, "digest", "preview", "--at", "2026-11-23T10:00:00Z")
+	if code != 0 || !strings.Contains(out, "Voice of sales · Nov 13 – Nov 20") || !strings.Contains(out, "Fri Nov 20 16:00 CET") {
+		t.Errorf("preview: exit %d\n%s\n%s", code, out, stderr)
+	}
+	code, out, _ = runVosbot(t, e, "digest", "preview", "--channel", "C0EMEA", "--at", "2026-11-23T10:00:00Z")
+	if code != 0 || !strings.Contains(out, "Mon Nov 16 09:00 to Mon Nov 23 09:00") {
+		t.Errorf("EMEA preview: exit %d\n%s", code, out)
+	}
+	code, _, stderr = runVosbot(t, e, "digest", "post", "--channel", "C0NOPE")
+	if code != 2 || !strings.Contains(lastLine(stderr), "configured: C0LEAD, C0EMEA") {
+		t.Errorf("unknown channel: exit %d %q", code, lastLine(stderr))
+	}
+	code, _, stderr = runVosbot(t, e, "digest", "preview", "--at", "yesterday")
+	if code != 2 || !strings.Contains(lastLine(stderr), "--at") {
+		t.Errorf("bad --at: exit %d %q", code, lastLine(stderr))
+	}
+
+	code, ts1, stderr := runVosbot(t, e, "digest", "post", "--channel", "C0LEAD", "--at", "2026-11-23T10:00:00Z")
+	if code != 0 || strings.TrimSpace(ts1) == "" {
+		t.Fatalf("post: exit %d %q\n%s", code, ts1, stderr)
+	}
+	code, ts2, _ := runVosbot(t, e, "digest", "post", "--channel", "C0LEAD", "--at", "2026-11-24T10:00:00Z")
+	if code != 0 || ts2 != ts1 || len(fake.Messages("C0LEAD")) != 1 {
+		t.Errorf("same period posted twice: %q then %q, %d messages", ts1, ts2, len(fake.Messages("C0LEAD")))
+	}
+	code, ts3, _ := runVosbot(t, e, "digest", "post", "--channel", "C0LEAD", "--at", "2026-11-24T10:00:00Z", "--force")
+	if code != 0 || ts3 == ts1 || len(fake.Messages("C0LEAD")) != 2 {
+		t.Errorf("--force: %q, %d messages", ts3, len(fake.Messages("C0LEAD")))
+	}
+}

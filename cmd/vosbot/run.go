@@ -9,6 +9,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/vosbot/vosbot/bot"
+	"github.com/vosbot/vosbot/digest"
 	"github.com/vosbot/vosbot/feedback"
 	"github.com/vosbot/vosbot/internal/ops"
 )
@@ -47,14 +48,21 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	b := bot.New(bot.Options{Client: slackClient, Logger: a.log.With("component", "bot"), Registry: reg,
 		Deps: bot.Deps{Store: store, Config: a.cfg, Reasons: a.reasons(), Rules: a.rules()}})
 
+	if _, _, err := store.SyncCatalogue(ctx, a.catalogue()); err != nil {
+		return err
+	}
+	defs := digest.Definitions(a.cfg)
+	poster := digest.NewPoster(db.Pool, slackClient, &digest.Builder{Pool: db.Pool, Config: a.cfg, LLMEnabled: a.env.LLMEnabled()}, a.log.With("component", "digest"), reg)
+
 	workers := river.NewWorkers()
 	b.AddWorkers(workers)
+	river.AddWorker(workers, &digest.Worker{Poster: poster, Definitions: defs})
 	river.AddWorker(workers, &feedback.RemindWorker{Store: store, Config: a.cfg, Log: a.log.With("component", "reminders")})
 	jobs, err := river.NewClient(riverpgxv5.New(db.Pool), &river.Config{
 		Logger:       a.log.With("component", "jobs"),
 		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 20}},
 		Workers:      workers,
-		PeriodicJobs: []*river.PeriodicJob{feedback.ReminderJob()},
+		PeriodicJobs: append(poster.PeriodicJobs(defs), feedback.ReminderJob()),
 	})
 	if err != nil {
 		return fmt.Errorf("background jobs: %w", err)
