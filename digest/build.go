@@ -156,16 +156,21 @@ tagged AS (
     SELECT f.*, th.key FROM filed f CROSS JOIN LATERAL unnest(f.reasons) AS r(key)
     JOIN themes t ON t.key = r.key JOIN themes th ON th.id = COALESCE(t.merged_into, t.id)
     WHERE f.i = 1),
-ranked AS (
-    SELECT theme_key, outcome, account, reporter_id, hide_name,
+worded AS (
+    SELECT theme_key, outcome, account, reporter_id, hide_name, created_at, id, btrim(verbatim) <> '' AS prospect,
         CASE WHEN btrim(verbatim) <> '' THEN verbatim
              WHEN outcome = 'won' AND btrim(what_worked) <> '' THEN what_worked
              WHEN btrim(what_didnt) <> '' THEN what_didnt
-             ELSE what_worked END AS words,
-        row_number() OVER (PARTITION BY theme_key, outcome
-            ORDER BY (btrim(verbatim) <> '') DESC, created_at DESC, id DESC) AS n
+             ELSE what_worked END AS words
     FROM tagged
-    WHERE theme_key = ANY($4) AND outcome IN ('won', 'lost'))
+    WHERE theme_key = ANY($4) AND outcome IN ('won', 'lost')),
+distinct_words AS (
+    -- The same words twice say nothing new: keep the newest of each.
+    SELECT DISTINCT ON (theme_key, outcome, words) * FROM worded
+    ORDER BY theme_key, outcome, words, created_at DESC, id DESC),
+ranked AS (
+    SELECT *, row_number() OVER (PARTITION BY theme_key, outcome ORDER BY prospect DESC, created_at DESC, id DESC) AS n
+    FROM distinct_words)
 SELECT theme_key, outcome, account, reporter_id, hide_name, words
 FROM ranked WHERE n <= $5 AND btrim(words) <> ''
 ORDER BY theme_key, outcome, n`

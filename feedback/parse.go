@@ -260,7 +260,7 @@ func truncate(s string, n int) string {
 // CompetitorKey is what makes two spellings of a competitor the same: "gong",
 // "Gong.io" and "GONG" all give "gong".
 func CompetitorKey(name string) string {
-	name = strings.ToLower(cleanCompetitor(name))
+	name = strings.ToLower(cleanCompetitor(name, true))
 	var b strings.Builder
 	for _, r := range name {
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {
@@ -273,9 +273,11 @@ func CompetitorKey(name string) string {
 var companySuffixes = []string{" inc", " inc.", ", inc", ", inc.", " ltd", " ltd.", " llc", " corp", " corp.", " corporation", " gmbh", " plc", " s.a.", " sa", " ag", " co.", " limited"}
 var domainSuffixes = []string{".io", ".com", ".ai", ".co", ".net", ".org", ".app", ".so", ".dev", ".us", ".eu"}
 
-// cleanCompetitor drops what is not the name: a web domain's suffix, a legal form,
-// surrounding spaces and punctuation.
-func cleanCompetitor(name string) string {
+// cleanCompetitor drops what is not the name: a legal form, a web domain's suffix
+// (withDomain: all of them; otherwise those rarely part of a brand, so "People.ai"
+// keeps its ".ai" on display while sharing its key with "People"), surrounding spaces
+// and punctuation.
+func cleanCompetitor(name string, allDomains bool) string {
 	// ";" joins list columns in exports, so it never appears inside a name.
 	name = strings.ReplaceAll(name, ";", ",")
 	name = strings.Join(strings.Fields(name), " ")
@@ -283,7 +285,13 @@ func cleanCompetitor(name string) string {
 	for changed := true; changed; {
 		changed = false
 		lower := strings.ToLower(name)
-		for _, suf := range append(domainSuffixes, companySuffixes...) {
+		suffixes := companySuffixes
+		if allDomains {
+			suffixes = append(suffixes, domainSuffixes...)
+		} else {
+			suffixes = append(suffixes, ".com", ".io", ".co", ".net", ".org")
+		}
+		for _, suf := range suffixes {
 			if len(lower) > len(suf) && strings.HasSuffix(lower, suf) {
 				name, changed = strings.TrimRight(name[:len(name)-len(suf)], " ,"), true
 				break
@@ -296,7 +304,7 @@ func cleanCompetitor(name string) string {
 // CompetitorName is the display spelling of a newly named competitor: cleaned, and
 // capitalised when typed all in lower case ("gong.io" → "Gong").
 func CompetitorName(name string) string {
-	name = cleanCompetitor(name)
+	name = cleanCompetitor(name, false)
 	if name != "" && name == strings.ToLower(name) {
 		r, size := utf8.DecodeRuneInString(name)
 		name = string(unicode.ToUpper(r)) + name[size:]

@@ -119,7 +119,10 @@ func TestCompetitors(t *testing.T) {
 	if CompetitorKey("Gong") == CompetitorKey("Chorus") {
 		t.Error("different competitors share a key")
 	}
-	names := map[string]string{"gong.io": "Gong", "HubSpot": "HubSpot", "  outreach  ": "Outreach", "Salesforce, Inc.": "Salesforce", "élan": "Élan"}
+	names := map[string]string{"gong.io": "Gong", "HubSpot": "HubSpot", "  outreach  ": "Outreach", "Salesforce, Inc.": "Salesforce", "élan": "Élan", "People.ai": "People.ai"}
+	if CompetitorKey("People.ai") != CompetitorKey("People") {
+		t.Error("People.ai and People must share a key")
+	}
 	for in, want := range names {
 		if got := CompetitorName(in); got != want {
 			t.Errorf("CompetitorName(%q) = %q, want %q", in, got, want)

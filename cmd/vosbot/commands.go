@@ -31,6 +31,7 @@ func commands() []command {
 	return []command{
 		{"run", "", "Start the bot: Socket Mode, background workers and the health server.", cmdRun},
 		{"migrate", "", "Apply pending database migrations and exit.", cmdMigrate},
+		{"demo", "", "Run the whole pipeline on sample data and print the digest. The first thing to run.", cmdDemo},
 		{"digest", "", "Preview or post the weekly digest (digest preview | digest post).", cmdDigest},
 		{"export", "", "Write feedback or escalations to stdout as CSV or JSON Lines.", cmdExport},
 		{"import", "", "Load historical feedback from a CSV.", cmdImport},
@@ -127,10 +128,16 @@ func (a *app) setup() error {
 // openDB opens the database (embedded or DATABASE_URL) and applies migrations.
 func (a *app) openDB(ctx context.Context) (*database.DB, error) {
 	db, err := database.Open(ctx, database.Options{URL: a.env.DatabaseURL, DataDir: a.env.DataDir, RetryFor: a.env.DatabaseWait, Migrate: true, Logger: a.log})
+	return db, a.dbError(err)
+}
+
+// dbError makes missing PostgreSQL binaries a usage error (exit 2: install them or set
+// DATABASE_URL).
+func (a *app) dbError(err error) error {
 	if errors.Is(err, pglocal.ErrNoBinaries) {
-		return nil, usageError{err}
+		return usageError{err}
 	}
-	return db, err
+	return err
 }
 
 func newLogger(w io.Writer, format, level string) *slog.Logger {
