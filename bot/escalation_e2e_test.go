@@ -3,6 +3,7 @@ package bot
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -181,6 +182,15 @@ func TestEscalationLifecycle(t *testing.T) {
 	}
 	if posts != 1 {
 		t.Errorf("%d channel posts, want 1 updated in place", posts)
+	}
+	// Every Web API method called needs a scope the manifest declares.
+	for _, c := range h.fake.Calls("") {
+		scope, known := MethodScopes[c.Method]
+		if !known {
+			t.Errorf("vosbot called %s, which MethodScopes does not list", c.Method)
+		} else if scope != "" && !slices.Contains(Surface.Scopes, scope) {
+			t.Errorf("%s needs scope %s, which Surface.Scopes lacks", c.Method, scope)
+		}
 	}
 }
 

@@ -90,7 +90,8 @@ INSERT INTO digest_runs (channel_id, period_start, period_end, status, late, for
 VALUES ($1, $2, $3, 'posting', $4, true, $5) RETURNING id`
 
 const markPosted = `
-UPDATE digest_runs SET status = 'posted', message_ts = $2, posted_at = $3, attempts = attempts + 1, error = ''
+UPDATE digest_runs SET status = 'posted', message_ts = $2, posted_at = $3, attempts = attempts + 1, error = '',
+    summary = COALESCE($4, summary)
 WHERE id = $1`
 
 const recordFailure = `
@@ -131,7 +132,7 @@ func (ps *Poster) Post(ctx context.Context, d Definition, p Period, opts PostOpt
 			} else if found != "" {
 				ps.Log.Info("digest found already posted in the channel; recording it", "channel", d.Channel, "period_end", p.End, "ts", found)
 				res.TS = found
-				_, err := tx.Exec(ctx, markPosted, runID, found, now)
+				_, err := tx.Exec(ctx, markPosted, runID, found, now, nil)
 				return err
 			}
 		}
@@ -150,7 +151,7 @@ func (ps *Poster) Post(ctx context.Context, d Definition, p Period, opts PostOpt
 			return &postError{err: err}
 		}
 		res.TS, res.Posted = ts, true
-		_, err = tx.Exec(ctx, markPosted, runID, ts, ps.Now())
+		_, err = tx.Exec(ctx, markPosted, runID, ts, ps.Now(), r.Summary())
 		return err
 	})
 	if err != nil {

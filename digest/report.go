@@ -145,3 +145,32 @@ func (r *Report) outcome(o feedback.Outcome) *OutcomeStat {
 	}
 	return &OutcomeStat{}
 }
+
+// Summary is the report's numbers without names or text, kept with the posted digest
+// (purging old records does not change what a past digest said).
+func (r *Report) Summary() map[string]any {
+	outcomes := map[string]int{}
+	for o, s := range r.Outcomes {
+		outcomes[string(o)] = s.Count
+	}
+	themes := func(ts []ThemeStat) map[string]int {
+		m := map[string]int{}
+		for _, t := range ts {
+			m[t.Key] = t.Count
+		}
+		return m
+	}
+	teams := map[string]map[string]int{}
+	for _, t := range r.Teams {
+		teams[t.Key] = map[string]int{"raised": t.Raised, "ack_on_time": t.AckOnTime, "ack_decided": t.AckDecided,
+			"resolved": t.Resolved, "wont_fix": t.WontFix, "still_open": t.StillOpen}
+	}
+	s := map[string]any{
+		"outcomes": outcomes, "loss_themes": themes(r.LossThemes), "win_themes": themes(r.WinThemes), "teams": teams,
+		"overdue": len(r.Overdue), "reporters": r.Reporters, "feedback_items": r.FeedbackItems, "escalations_raised": r.EscalationsRaised,
+	}
+	if r.WinRate != nil {
+		s["win_rate"] = *r.WinRate
+	}
+	return s
+}

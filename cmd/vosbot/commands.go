@@ -35,6 +35,9 @@ func commands() []command {
 		{"digest", "", "Preview or post the weekly digest (digest preview | digest post).", cmdDigest},
 		{"export", "", "Write feedback or escalations to stdout as CSV or JSON Lines.", cmdExport},
 		{"import", "", "Load historical feedback from a CSV.", cmdImport},
+		{"forget", "", "Anonymise a person's records (privacy request); needs --yes.", cmdForget},
+		{"purge", "", "Delete records older than a date; needs --yes.", cmdPurge},
+		{"healthcheck", "", "Exit 0 when the running vosbot answers /healthz (for container images).", cmdHealthcheck},
 		{"version", "", "Print the version.", cmdVersion},
 	}
 }

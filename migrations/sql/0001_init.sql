@@ -148,11 +148,17 @@ CREATE TABLE escalation_events (
 CREATE INDEX escalation_events_escalation ON escalation_events (escalation_id, at);
 CREATE INDEX escalation_events_at ON escalation_events (at);
 
+-- Only the privacy commands (forget, purge), which set vosbot.privacy for their
+-- transaction, may change or delete audit-trail rows.
 CREATE FUNCTION forbid_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF current_setting('vosbot.privacy', true) = 'on' THEN
+        IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+        RETURN NEW;
+    END IF;
     RAISE EXCEPTION '% is append-only', TG_TABLE_NAME;
 END $$;
-CREATE TRIGGER escalation_events_append_only BEFORE UPDATE ON escalation_events
+CREATE TRIGGER escalation_events_append_only BEFORE UPDATE OR DELETE ON escalation_events
     FOR EACH ROW EXECUTE FUNCTION forbid_change();
 
 CREATE TABLE llm_usage (
@@ -183,7 +189,18 @@ CREATE TABLE digest_runs (
     error        text NOT NULL DEFAULT '',
     started_at   timestamptz NOT NULL DEFAULT now(),
     posted_at    timestamptz,
+    -- The posted digest's numbers (no names, no text), kept when records are purged.
+    summary      jsonb,
     CHECK (period_end > period_start),
     CHECK ((status = 'posted') = (message_ts IS NOT NULL))
 );
 CREATE UNIQUE INDEX digest_runs_once ON digest_runs (channel_id, period_end) WHERE NOT forced;
+
+-- What the privacy commands did: who (hashed, never the id), when, how much.
+CREATE TABLE privacy_log (
+    id       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at       timestamptz NOT NULL DEFAULT now(),
+    action   text NOT NULL CHECK (action IN ('forget', 'purge')),
+    subject  text NOT NULL,
+    counts   jsonb NOT NULL
+);
