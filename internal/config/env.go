@@ -28,6 +28,16 @@ type Env struct {
 	DatabaseWait time.Duration
 }
 
+// Variables lists every environment variable vosbot reads (documentation is checked
+// against it).
+var Variables = []string{
+	"SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_API_URL", "DATABASE_URL", "VOS_DATA_DIR", "VOS_CONFIG",
+	"VOS_HTTP_ADDR", "OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL", "VOS_LOG_FORMAT", "VOS_LOG_LEVEL",
+	"VOS_DB_WAIT", "XDG_DATA_HOME", "HOME",
+	// Tests only: a PostgreSQL server to use instead of starting one.
+	"TEST_DATABASE_URL",
+}
+
 // DefaultSlackAPIURL is Slack's own Web API.
 const DefaultSlackAPIURL = "https://slack.com/api/"
 
