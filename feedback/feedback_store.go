@@ -218,7 +218,7 @@ const updateFeedback = `
 UPDATE feedback SET updated_at = $2, outcome = $3, account = $4, deal_value = $5::numeric / 100,
     currency = $6, region = $7, competitors = $8, reasons = $9, what_worked = $10,
     what_didnt = $11, verbatim = $12, crm_url = $13, hide_name = $14,
-    edit_count = edit_count + 1, tagged_at = NULL
+    edit_count = edit_count + 1, tagged_at = NULL, llm_tagged_at = NULL
 WHERE id = $1`
 
 // EditFeedback replaces an item's content in place, keeping the previous version as a

@@ -55,8 +55,9 @@ CREATE TABLE feedback (
     -- The Slack view id (or an import row's content hash): a repeated submission stores nothing new.
     idempotency_key text NOT NULL UNIQUE,
     edit_count      integer NOT NULL DEFAULT 0,
-    -- Set when tags must be (re)computed; cleared by the tagging job.
-    tagged_at       timestamptz
+    -- When the offline engine and the language model last tagged the text (NULL: due).
+    tagged_at       timestamptz,
+    llm_tagged_at   timestamptz
 );
 CREATE INDEX feedback_created_at ON feedback (created_at);
 CREATE INDEX feedback_reporter ON feedback (reporter_id, created_at DESC);
