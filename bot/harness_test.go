@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"strings"
 	"sync"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/vosbot/vosbot/feedback"
 	"github.com/vosbot/vosbot/internal/config"
+	"github.com/vosbot/vosbot/internal/database"
 	"github.com/vosbot/vosbot/internal/pgtest"
 	"github.com/vosbot/vosbot/internal/slackfake"
 )
@@ -44,7 +46,7 @@ func (c *clock) Set(t time.Time) {
 // harness is vosbot's Slack side running for real: the bot on a Socket Mode connection
 // to a fake Slack, a fresh PostgreSQL database, and River working the jobs.
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	ctx   context.Context
 	fake  *slackfake.Server
 	pool  *pgxpool.Pool
@@ -58,12 +60,12 @@ type harness struct {
 // tlogWriter sends logs to t.Log until the test ends; goroutines that log later (River
 // announcing it stopped) are dropped instead of panicking the test binary.
 type tlogWriter struct {
-	t    *testing.T
+	t    testing.TB
 	mu   sync.Mutex
 	done bool
 }
 
-func newTLog(t *testing.T) *tlogWriter {
+func newTLog(t testing.TB) *tlogWriter {
 	w := &tlogWriter{t: t}
 	t.Cleanup(func() { w.mu.Lock(); w.done = true; w.mu.Unlock() })
 	return w
@@ -78,7 +80,7 @@ func (w *tlogWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func newHarness(t *testing.T, cfgYAML string) *harness {
+func newHarness(t testing.TB, cfgYAML string) *harness {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
@@ -87,13 +89,27 @@ func newHarness(t *testing.T, cfgYAML string) *harness {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(newTLog(t), &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if _, isBench := t.(*testing.B); isBench {
+		// Benchmarks measure vosbot, not the test log.
+		log = slog.New(slog.NewJSONHandler(io.Discard, nil))
+	}
 	h := &harness{t: t, ctx: ctx, cfg: cfg, clock: &clock{now: time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)}}
-	h.pool = pgtest.New(t)
+	// The pool is sized as in production (database.Open).
+	poolCfg, err := pgxpool.ParseConfig(pgtest.ConnString(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	poolCfg.MaxConns = database.DefaultMaxConns
+	if h.pool, err = pgxpool.NewWithConfig(context.Background(), poolCfg); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.pool.Close)
 	h.store, err = feedback.NewStore(h.pool, feedback.StoreOptions{Now: h.clock.Now, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.fake = slackfake.New(slackfake.Options{Logf: t.Logf, PingInterval: time.Second})
+	_, bench := t.(*testing.B)
+	h.fake = slackfake.New(slackfake.Options{Logf: t.Logf, PingInterval: time.Second, SkipLimits: bench})
 	t.Cleanup(h.fake.Close)
 
 	reasons := []Reason{{"price", "Price or packaging"}, {"missing_feature", "Missing feature"}, {"integration", "Integrations"}}

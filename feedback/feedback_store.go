@@ -173,6 +173,7 @@ func (s *Store) SaveFeedback(ctx context.Context, f Feedback) (saved Feedback, c
 		if err != nil {
 			return err
 		}
+		f.Competitors = names
 		err = tx.QueryRow(ctx, insertFeedback, f.CreatedAt, f.ReporterID, f.Outcome, f.Account, centsOrNil(f.DealValue),
 			f.Currency, f.Region, nonNil(names), nonNil(f.Reasons), f.WhatWorked, f.WhatDidnt, f.Verbatim, f.CRMURL,
 			f.MessageURL, f.HideName, f.Source, f.Key).Scan(&id)
@@ -199,8 +200,12 @@ func (s *Store) SaveFeedback(ctx context.Context, f Feedback) (saved Feedback, c
 		saved, err = feedbackWhere(ctx, s.pool, selectFeedbackByKey, f.Key)
 		return saved, false, err
 	}
-	saved, err = s.Feedback(ctx, id)
-	return saved, true, err
+	// What was inserted, without reading it back: this runs before a submission's ack.
+	f.ID, f.UpdatedAt, f.CreatedAt = id, f.CreatedAt.UTC(), f.CreatedAt.UTC()
+	if f.DealValue != nil {
+		f.DealValue.Currency = f.Currency
+	}
+	return f, true, nil
 }
 
 // notifies reports whether a rep is told about a record from this source.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -33,6 +34,10 @@ type DB struct {
 	Pool  *pgxpool.Pool
 	local *pglocal.Server
 }
+
+// DefaultMaxConns sizes the pool when DATABASE_URL does not (pool_max_conns=N): room
+// for the jobs' workers and a burst of submissions stored before their acks.
+const DefaultMaxConns = 20
 
 // ErrUnreachable means the server did not answer within the retry window.
 var ErrUnreachable = errors.New("database unreachable")
@@ -66,8 +71,8 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		// The parse error can echo the URL, password included.
 		return nil, errors.New("DATABASE_URL is not a valid PostgreSQL URL (postgres://user:password@host:5432/dbname)")
 	}
-	if cfg.MaxConns < 10 {
-		cfg.MaxConns = 10
+	if !strings.Contains(connString, "pool_max_conns") {
+		cfg.MaxConns = DefaultMaxConns
 	}
 	cfg.ConnConfig.RuntimeParams["application_name"] = "vosbot"
 	if db.Pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {

@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -40,6 +41,9 @@ type Options struct {
 	AckTimeout time.Duration
 	// Logf receives a line per notable thing (t.Logf in tests).
 	Logf func(format string, args ...any)
+	// SkipLimits turns off the check of Slack's limits on blocks and views: load tests
+	// measure vosbot, and that check is work Slack does on its own servers.
+	SkipLimits bool
 }
 
 // Server is a running fake Slack.
@@ -62,6 +66,7 @@ type Server struct {
 	next      int
 	pending   map[string]*delivery
 	latencies []time.Duration
+	latType   []string
 	dupAcks   int
 	unacked   int
 	hellos    int
@@ -112,6 +117,7 @@ type Message struct {
 type View struct {
 	ID        string
 	TriggerID string
+	OpenedAt  time.Time
 	Body      json.RawMessage
 	Updates   int
 }
@@ -281,7 +287,7 @@ func (s *Server) answer(c Call) map[string]any {
 		if c.Param("text") == "" && c.Param("blocks") == "" {
 			return fail("no_text")
 		}
-		if bad := checkMessage(c); bad != nil {
+		if bad := s.checkMessage(c); bad != nil {
 			return bad
 		}
 		m := &Message{Channel: ch, TS: s.ts(), ThreadTS: c.Param("thread_ts"), Text: c.Param("text"), Blocks: raw(c.Param("blocks")), Metadata: raw(c.Param("metadata"))}
@@ -293,7 +299,7 @@ func (s *Server) answer(c Call) map[string]any {
 		if m == nil || m.Deleted {
 			return fail("message_not_found")
 		}
-		if bad := checkMessage(c); bad != nil {
+		if bad := s.checkMessage(c); bad != nil {
 			return bad
 		}
 		m.Text, m.Updates = c.Param("text"), m.Updates+1
@@ -313,7 +319,7 @@ func (s *Server) answer(c Call) map[string]any {
 		if code, ok := s.missing[ch]; ok {
 			return fail(code)
 		}
-		if bad := checkMessage(c); bad != nil {
+		if bad := s.checkMessage(c); bad != nil {
 			return bad
 		}
 		m := &Message{Channel: ch, TS: s.ts(), User: c.Param("user"), Ephemeral: true, Text: c.Param("text"), Blocks: raw(c.Param("blocks"))}
@@ -341,10 +347,10 @@ func (s *Server) answer(c Call) map[string]any {
 			View json.RawMessage `json:"view"`
 		}
 		_ = json.Unmarshal(c.JSON, &body)
-		if _, errs := parseViewRequest(body.View, "modal"); len(errs) > 0 {
+		if _, errs := s.checkView(body.View, "modal"); len(errs) > 0 {
 			return invalid(errs)
 		}
-		v := &View{ID: fmt.Sprintf("V%08d", s.nextSeq()), TriggerID: trigger, Body: body.View}
+		v := &View{ID: fmt.Sprintf("V%08d", s.nextSeq()), TriggerID: trigger, Body: body.View, OpenedAt: c.At}
 		s.views[v.ID] = v
 		return map[string]any{"ok": true, "view": viewResponse(v)}
 	case "views.update":
@@ -357,7 +363,7 @@ func (s *Server) answer(c Call) map[string]any {
 			View json.RawMessage `json:"view"`
 		}
 		_ = json.Unmarshal(c.JSON, &body)
-		if _, errs := parseViewRequest(body.View, "modal"); len(errs) > 0 {
+		if _, errs := s.checkView(body.View, "modal"); len(errs) > 0 {
 			return invalid(errs)
 		}
 		v.Body, v.Updates = body.View, v.Updates+1
@@ -371,7 +377,7 @@ func (s *Server) answer(c Call) map[string]any {
 		if body.UserID == "" {
 			return fail("invalid_arguments")
 		}
-		if _, errs := parseViewRequest(body.View, "home"); len(errs) > 0 {
+		if _, errs := s.checkView(body.View, "home"); len(errs) > 0 {
 			return invalid(errs)
 		}
 		s.homes[body.UserID] = body.View
@@ -385,7 +391,10 @@ func (s *Server) answer(c Call) map[string]any {
 
 // checkMessage applies Slack's limits to a message: at most 50 valid blocks, 40,000
 // characters of text, well-formed metadata.
-func checkMessage(c Call) map[string]any {
+func (s *Server) checkMessage(c Call) map[string]any {
+	if s.opts.SkipLimits {
+		return nil
+	}
 	if utf8.RuneCountInString(c.Param("text")) > maxMessageText {
 		return fail("msg_too_long")
 	}
@@ -398,6 +407,13 @@ func checkMessage(c Call) map[string]any {
 		}
 	}
 	return nil
+}
+
+func (s *Server) checkView(raw json.RawMessage, typ string) (map[string]any, []string) {
+	if s.opts.SkipLimits {
+		return nil, nil
+	}
+	return parseViewRequest(raw, typ)
 }
 
 func invalid(errs []string) map[string]any {
@@ -586,6 +602,16 @@ func (s *Server) WaitView(ctx context.Context, trigger string) (View, error) {
 	return got, err
 }
 
+// ViewOpenedAt is when the views.open call of a view arrived.
+func (s *Server) ViewOpenedAt(id string) time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if v, ok := s.views[id]; ok {
+		return v.OpenedAt
+	}
+	return time.Time{}
+}
+
 // Home returns a user's last published App Home view.
 func (s *Server) Home(user string) json.RawMessage {
 	s.mu.Lock()
@@ -608,6 +634,19 @@ func (s *Server) AckLatencies() []time.Duration {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.latencies)
+}
+
+// AckLatenciesOf returns the latency of every ack of one envelope type.
+func (s *Server) AckLatenciesOf(typ string) []time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []time.Duration
+	for i, l := range s.latencies {
+		if s.latType[i] == typ {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // Unacked counts deliveries that gave up without an ack; DuplicateAcks counts acks of
@@ -640,6 +679,15 @@ func (k *socket) write(v any) error {
 	defer k.wmu.Unlock()
 	_ = k.conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
 	return k.conn.WriteJSON(v)
+}
+
+// writeRaw writes one message, calling onWrite just before it goes out.
+func (k *socket) writeRaw(msg []byte, onWrite func()) error {
+	k.wmu.Lock()
+	defer k.wmu.Unlock()
+	_ = k.conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	onWrite()
+	return k.conn.WriteMessage(websocket.TextMessage, msg)
 }
 
 func (k *socket) close() {
@@ -734,8 +782,9 @@ func (s *Server) readAcks(k *socket) {
 			continue
 		}
 		delete(s.pending, ack.EnvelopeID)
-		latency := time.Since(d.sent)
+		latency := time.Since(time.Unix(0, d.sent.Load()))
 		s.latencies = append(s.latencies, latency)
+		s.latType = append(s.latType, d.typ)
 		s.notify()
 		s.mu.Unlock()
 		d.acked <- Ack{EnvelopeID: ack.EnvelopeID, Payload: ack.Payload, Latency: latency, Attempts: d.attempt + 1}
@@ -784,8 +833,9 @@ type Ack struct {
 }
 
 type delivery struct {
+	typ     string
 	socket  *socket
-	sent    time.Time
+	sent    atomic.Int64 // unix nanoseconds, set by the writer, read by the ack reader
 	attempt int
 	acked   chan Ack
 	lost    chan struct{}
@@ -814,7 +864,7 @@ func (s *Server) Envelope(ctx context.Context, typ string, payload json.RawMessa
 		}
 		k := s.sockets[s.next%len(s.sockets)]
 		s.next++
-		d := &delivery{socket: k, attempt: attempt, acked: make(chan Ack, 1), lost: make(chan struct{}, 1)}
+		d := &delivery{typ: typ, socket: k, attempt: attempt, acked: make(chan Ack, 1), lost: make(chan struct{}, 1)}
 		s.pending[id] = d
 		s.mu.Unlock()
 
@@ -822,8 +872,13 @@ func (s *Server) Envelope(ctx context.Context, typ string, payload json.RawMessa
 		if attempt > 0 {
 			env["retry_attempt"], env["retry_reason"] = attempt, "timeout"
 		}
-		d.sent = time.Now()
-		if err := k.write(env); err != nil {
+		msg, err := json.Marshal(env)
+		if err != nil {
+			return Ack{}, err
+		}
+		// The clock starts when the envelope is on the wire, as Slack's does: time spent
+		// queueing for the fake's own socket is not the bot's.
+		if err := k.writeRaw(msg, func() { d.sent.Store(time.Now().UnixNano()) }); err != nil {
 			k.close()
 			s.forget(id)
 			continue
