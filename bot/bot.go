@@ -55,6 +55,7 @@ type Bot struct {
 
 	connected atomic.Bool
 	inflight  sync.WaitGroup
+	seen      *seenEnvelopes
 	m         metrics
 }
 
@@ -82,6 +83,7 @@ func New(opts Options) *Bot {
 		log:  opts.Logger,
 		now:  opts.Now,
 		deps: opts.Deps,
+		seen: newSeenEnvelopes(10 * time.Minute),
 		m:    newMetrics(opts.Registry),
 	}
 	return b
@@ -213,6 +215,9 @@ func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
 			return
 		}
 		b.ack(ctx, req, received, nil)
+		if b.redelivered(req) {
+			return
+		}
 		b.goHandle(func() { b.onInteraction(ctx, cb) })
 	case socketmode.EventTypeSlashCommand:
 		cmd, ok := evt.Data.(slack.SlashCommand)
@@ -221,16 +226,29 @@ func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
 			return
 		}
 		b.ack(ctx, req, received, nil)
+		if b.redelivered(req) {
+			return
+		}
 		b.goHandle(func() { b.onSlashCommand(ctx, cmd) })
 	case socketmode.EventTypeEventsAPI:
 		ev, ok := evt.Data.(slackevents.EventsAPIEvent)
 		b.ack(ctx, req, received, nil)
-		if ok {
+		if ok && !b.redelivered(req) {
 			b.goHandle(func() { b.onEvent(ctx, ev) })
 		}
 	default:
 		b.ackAndIgnore(ctx, req, received, "unknown envelope type")
 	}
+}
+
+// redelivered reports (and logs) an envelope already handled.
+func (b *Bot) redelivered(req socketmode.Request) bool {
+	if b.seen.first(req.EnvelopeID, time.Now()) {
+		return false
+	}
+	b.m.redelivered.Inc()
+	b.log.Info("slack: redelivered envelope acked, not handled again", "envelope_id", req.EnvelopeID, "retry_attempt", req.RetryAttempt)
+	return true
 }
 
 func (b *Bot) setConnected(up bool) {

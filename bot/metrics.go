@@ -3,12 +3,13 @@ package bot
 import "github.com/prometheus/client_golang/prometheus"
 
 type metrics struct {
-	envelopes  *prometheus.CounterVec
-	ignored    *prometheus.CounterVec
-	ackLatency *prometheus.HistogramVec
-	connected  prometheus.Gauge
-	reconnects prometheus.Counter
-	panics     prometheus.Counter
+	envelopes   *prometheus.CounterVec
+	ignored     *prometheus.CounterVec
+	ackLatency  *prometheus.HistogramVec
+	connected   prometheus.Gauge
+	reconnects  prometheus.Counter
+	panics      prometheus.Counter
+	redelivered prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) metrics {
@@ -33,9 +34,12 @@ func newMetrics(reg prometheus.Registerer) metrics {
 		panics: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "vosbot_handler_panics_total", Help: "Handlers that panicked (and were recovered).",
 		}),
+		redelivered: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "vosbot_envelopes_redelivered_total", Help: "Envelopes Slack sent again after a lost ack, acked and not handled twice.",
+		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.envelopes, m.ignored, m.ackLatency, m.connected, m.reconnects, m.panics)
+		reg.MustRegister(m.envelopes, m.ignored, m.ackLatency, m.connected, m.reconnects, m.panics, m.redelivered)
 	}
 	return m
 }

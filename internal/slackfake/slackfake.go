@@ -51,25 +51,27 @@ type Server struct {
 	opts Options
 	http *httptest.Server
 
-	mu        sync.Mutex
-	changed   chan struct{} // closed and replaced on every recorded change
-	calls     []Call
-	failures  map[string][]failure
-	handlers  map[string]func(Call) (int, any)
-	messages  map[string][]*Message
-	views     map[string]*View
-	homes     map[string]json.RawMessage
-	missing   map[string]string
-	triggers  map[string]time.Time
-	seq       int64
-	sockets   []*socket
-	next      int
-	pending   map[string]*delivery
-	latencies []time.Duration
-	latType   []string
-	dupAcks   int
-	unacked   int
-	hellos    int
+	mu       sync.Mutex
+	changed  chan struct{} // closed and replaced on every recorded change
+	calls    []Call
+	failures map[string][]failure
+	handlers map[string]func(Call) (int, any)
+	messages map[string][]*Message
+	views    map[string]*View
+	homes    map[string]json.RawMessage
+	missing  map[string]string
+	triggers map[string]time.Time
+	// usedTriggers: a trigger opens one view, as in Slack.
+	usedTriggers map[string]bool
+	seq          int64
+	sockets      []*socket
+	next         int
+	pending      map[string]*delivery
+	latencies    []time.Duration
+	latType      []string
+	dupAcks      int
+	unacked      int
+	hellos       int
 }
 
 // Call is one Web API request.
@@ -147,7 +149,7 @@ func New(opts Options) *Server {
 	s := &Server{
 		opts: opts, changed: make(chan struct{}), failures: map[string][]failure{}, handlers: map[string]func(Call) (int, any){},
 		messages: map[string][]*Message{}, views: map[string]*View{}, homes: map[string]json.RawMessage{},
-		missing: map[string]string{}, triggers: map[string]time.Time{}, pending: map[string]*delivery{},
+		missing: map[string]string{}, triggers: map[string]time.Time{}, usedTriggers: map[string]bool{}, pending: map[string]*delivery{},
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/", s.serveAPI)
@@ -343,6 +345,10 @@ func (s *Server) answer(c Call) map[string]any {
 		if sent, ok := s.triggers[trigger]; ok && time.Since(sent) > 3*time.Second {
 			return fail("expired_trigger_id")
 		}
+		if s.usedTriggers[trigger] {
+			return fail("exchanged_trigger_id")
+		}
+		s.usedTriggers[trigger] = true
 		var body struct {
 			View json.RawMessage `json:"view"`
 		}
