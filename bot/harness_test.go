@@ -121,6 +121,7 @@ func newHarness(t testing.TB, cfgYAML string) *harness {
 	})
 	workers := river.NewWorkers()
 	h.bot.AddWorkers(workers)
+	river.AddWorker(workers, &feedback.TagWorker{Tagger: &feedback.OfflineTagger{Store: h.store, Log: log}})
 	h.jobs, err = river.NewClient(riverpgxv5.New(h.pool), &river.Config{
 		Logger: log, Workers: workers, Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}},
 		FetchPollInterval: 50 * time.Millisecond, FetchCooldown: 10 * time.Millisecond,

@@ -35,6 +35,7 @@ func commands() []command {
 		{"digest", "", "Preview or post the weekly digest (digest preview | digest post).", cmdDigest},
 		{"export", "", "Write feedback or escalations to stdout as CSV or JSON Lines.", cmdExport},
 		{"import", "", "Load historical feedback from a CSV.", cmdImport},
+		{"themes", "", "Tag or cluster a CSV of texts, list the theme catalogue, decide on emerging themes.", cmdThemes},
 		{"forget", "", "Anonymise a person's records (privacy request); needs --yes.", cmdForget},
 		{"purge", "", "Delete records older than a date; needs --yes.", cmdPurge},
 		{"healthcheck", "", "Exit 0 when the running vosbot answers /healthz (for container images).", cmdHealthcheck},

@@ -64,6 +64,10 @@ func cmdDemo(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return fmt.Errorf("demo data: %w", err)
 	}
+	tagger := &feedback.OfflineTagger{Store: store, Log: a.log}
+	if _, err := tagger.TagSince(ctx, time.Time{}); err != nil {
+		return fmt.Errorf("demo themes: %w", err)
+	}
 	defs := digest.Definitions(org.Config)
 	p, err := defs[0].PeriodAt(res.End)
 	if err != nil {

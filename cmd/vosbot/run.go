@@ -57,6 +57,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	workers := river.NewWorkers()
 	b.AddWorkers(workers)
 	river.AddWorker(workers, &digest.Worker{Poster: poster, Definitions: defs})
+	river.AddWorker(workers, &feedback.TagWorker{Tagger: &feedback.OfflineTagger{Store: store, Log: a.log.With("component", "themes")}})
 	river.AddWorker(workers, &feedback.RemindWorker{Store: store, Config: a.cfg, Log: a.log.With("component", "reminders")})
 	jobs, err := river.NewClient(riverpgxv5.New(db.Pool), &river.Config{
 		Logger:       a.log.With("component", "jobs"),

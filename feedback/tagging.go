@@ -1,0 +1,130 @@
+package feedback
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/vosbot/vosbot/feedback/themes"
+)
+
+// ExampleWindow is how far back reps' own reasons teach the offline tagger.
+const ExampleWindow = 12 * 7 * 24 * time.Hour
+
+// taggerTTL is how long a built offline tagger is reused before the catalogue and the
+// examples are read again.
+const taggerTTL = 10 * time.Minute
+
+// OfflineTagger tags feedback text with the stored catalogue, learning from the
+// reasons reps picked in the last 12 weeks. It is safe for concurrent use.
+type OfflineTagger struct {
+	Store *Store
+	Log   *slog.Logger
+
+	mu     sync.Mutex
+	tagger *themes.Tagger
+	built  time.Time
+}
+
+// get returns a tagger no older than taggerTTL.
+func (o *OfflineTagger) get(ctx context.Context) (*themes.Tagger, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.tagger != nil && time.Since(o.built) < taggerTTL {
+		return o.tagger, nil
+	}
+	stored, err := o.Store.Themes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var cat []themes.Theme
+	for _, t := range stored {
+		if t.Status == ThemeCatalogue {
+			cat = append(cat, themes.Theme{Key: t.Key, Name: t.Name, Description: t.Description, Keywords: t.Keywords, AppliesTo: t.AppliesTo})
+		}
+	}
+	recent, err := o.Store.FeedbackSince(ctx, o.Store.now().Add(-ExampleWindow))
+	if err != nil {
+		return nil, err
+	}
+	var examples []themes.Example
+	for _, f := range recent {
+		if len(f.Reasons) > 0 {
+			examples = append(examples, themes.Example{Text: f.Text(), Keys: f.Reasons})
+		}
+	}
+	o.tagger, o.built = themes.NewTagger(cat, examples, nil), time.Now()
+	return o.tagger, nil
+}
+
+// Invalidate makes the next call rebuild the tagger (after a catalogue change).
+func (o *OfflineTagger) Invalidate() {
+	o.mu.Lock()
+	o.tagger = nil
+	o.mu.Unlock()
+}
+
+// TagIDs tags the given items offline and stores what it found; an item deleted since
+// (purged or never committed) is skipped.
+func (o *OfflineTagger) TagIDs(ctx context.Context, ids []int64) error {
+	t, err := o.get(ctx)
+	if err != nil {
+		return fmt.Errorf("offline tagger: %w", err)
+	}
+	for _, id := range ids {
+		f, err := o.Store.Feedback(ctx, id)
+		if err != nil {
+			if errors.Is(err, ErrNotFound) {
+				continue
+			}
+			return err
+		}
+		if err := o.Store.SetThemes(ctx, id, MethodOffline, offlineMatches(t, f)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func offlineMatches(t *themes.Tagger, f Feedback) []ThemeMatch {
+	var out []ThemeMatch
+	for _, m := range t.Tag(f.Text(), string(f.Outcome)) {
+		out = append(out, ThemeMatch{Key: m.Key, Confidence: m.Score})
+	}
+	return out
+}
+
+// TagSince tags every item created since a time (the demo, and re-tagging after a
+// catalogue change), returning how many it tagged.
+func (o *OfflineTagger) TagSince(ctx context.Context, since time.Time) (int, error) {
+	t, err := o.get(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("offline tagger: %w", err)
+	}
+	items, err := o.Store.FeedbackSince(ctx, since)
+	if err != nil {
+		return 0, err
+	}
+	for _, f := range items {
+		if err := o.Store.SetThemes(ctx, f.ID, MethodOffline, offlineMatches(t, f)); err != nil {
+			return 0, err
+		}
+	}
+	return len(items), nil
+}
+
+// TagWorker runs the tagging job enqueued with each new or edited item.
+type TagWorker struct {
+	river.WorkerDefaults[TagFeedbackArgs]
+	Tagger *OfflineTagger
+}
+
+// Work tags the job's items.
+func (w *TagWorker) Work(ctx context.Context, job *river.Job[TagFeedbackArgs]) error {
+	return w.Tagger.TagIDs(ctx, job.Args.FeedbackIDs)
+}

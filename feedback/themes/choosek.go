@@ -1,0 +1,92 @@
+package themes
+
+import (
+	"math"
+	"math/rand/v2"
+)
+
+// silhouetteSample bounds the texts the choice of k looks at: silhouettes need all
+// pairwise similarities.
+const silhouetteSample = 2000
+
+// candidateKs are the k tried when choosing, within [MinK, MaxK].
+var candidateKs = []int{2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 18, 20, 23, 26, 30, 35, 40, 45, 50, 60, 70, 80, 90, 100, 120, 150}
+
+// chooseK picks the k with the best mean cosine silhouette of a k-means grouping of a
+// sample, the smaller k on ties. It returns the k and its silhouette.
+func chooseK(p points, o ClusterOptions, rng *rand.Rand) (int, float64) {
+	s := p
+	if p.n > silhouetteSample {
+		idx := rng.Perm(p.n)[:silhouetteSample]
+		s = points{x: make([]float64, 0, silhouetteSample*p.d), n: silhouetteSample, d: p.d}
+		for _, i := range idx {
+			s.x = append(s.x, p.row(i)...)
+		}
+	}
+	hi := min(o.MaxK, max(2, s.n/10))
+	sim := make([]float64, s.n*s.n)
+	parallel(s.n, func(lo, up int) {
+		for i := lo; i < up; i++ {
+			for j := range s.n {
+				sim[i*s.n+j] = dot(s.row(i), s.row(j))
+			}
+		}
+	})
+	bestK, best := min(max(o.MinK, 1), s.n), math.Inf(-1)
+	for _, k := range candidateKs {
+		if k < o.MinK || k > hi {
+			continue
+		}
+		part := kmeans(s, k, 3, true, rng)
+		if sc := silhouette(sim, s.n, part.assign, k); sc > best+1e-9 {
+			bestK, best = k, sc
+		}
+	}
+	if math.IsInf(best, -1) {
+		best = 0
+	}
+	return bestK, best
+}
+
+// silhouette is the mean over points of (b − a)/max(a, b), where a is the mean cosine
+// distance to the point's own group and b the smallest mean distance to another group;
+// points alone in their group count 0.
+func silhouette(sim []float64, n int, assign []int, k int) float64 {
+	size := make([]int, k)
+	for _, a := range assign {
+		size[a]++
+	}
+	scores := make([]float64, n)
+	parallel(n, func(lo, hi int) {
+		sum := make([]float64, k)
+		for i := lo; i < hi; i++ {
+			own := assign[i]
+			if size[own] < 2 {
+				continue
+			}
+			clear(sum)
+			row := sim[i*n : (i+1)*n]
+			for j, a := range assign {
+				sum[a] += 1 - row[j]
+			}
+			a := (sum[own] - (1 - row[i])) / float64(size[own]-1)
+			b := math.Inf(1)
+			for c := range k {
+				if c != own && size[c] > 0 {
+					b = min(b, sum[c]/float64(size[c]))
+				}
+			}
+			if math.IsInf(b, 1) {
+				continue
+			}
+			if m := max(a, b); m > 0 {
+				scores[i] = (b - a) / m
+			}
+		}
+	})
+	var t float64
+	for _, v := range scores {
+		t += v
+	}
+	return t / float64(n)
+}

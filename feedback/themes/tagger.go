@@ -1,0 +1,147 @@
+package themes
+
+import (
+	"slices"
+	"strings"
+)
+
+// Match is one catalogue theme found in a text, with its score (cosine similarity to
+// the theme's prototype plus the keyword bonus; higher is surer).
+type Match struct {
+	Key   string
+	Score float64
+}
+
+// Example is a text people already tagged: it teaches the tagger how the theme is
+// talked about here.
+type Example struct {
+	Text string
+	Keys []string
+}
+
+// Tagging limits.
+const (
+	// MaxMatches is the most themes one text gets.
+	MaxMatches = 3
+	// DefaultThreshold is the score below which a theme is not given.
+	DefaultThreshold = 0.12
+	// keywordBonus is added per keyword phrase the text contains (at most two).
+	keywordBonus = 0.1
+	// relativeCut drops themes scoring under this share of the best one.
+	relativeCut = 0.5
+	// maxExamplesPerTheme bounds the prototype cost.
+	maxExamplesPerTheme = 200
+)
+
+// Tagger gives texts the catalogue themes they are about. Build it once per
+// catalogue and corpus; it is safe for concurrent use.
+type Tagger struct {
+	themes    []Theme
+	vocab     *vocabulary
+	protos    []sparse
+	phrases   [][][]string // per theme, keyword phrases as stem sequences
+	stems     *stemmer
+	Threshold float64
+}
+
+// NewTagger builds prototypes for the catalogue from each theme's name, description
+// and keywords (keywords count twice) and the examples tagged with it. Term weights
+// come from the prototypes, the examples and background, the texts about to be tagged
+// (any of them may be empty).
+func NewTagger(catalogue []Theme, examples []Example, background []string) *Tagger {
+	s := newStemmer(1 << 18)
+	t := &Tagger{themes: slices.Clone(catalogue), stems: s, Threshold: DefaultThreshold}
+	protoDocs := make([]doc, len(catalogue))
+	index := map[string]int{}
+	for i, th := range catalogue {
+		index[th.Key] = i
+		text := th.Name + ". " + th.Description + ".\n" + strings.Join(th.Keywords, ".\n") + ".\n" + strings.Join(th.Keywords, ".\n")
+		protoDocs[i], _ = analyze(s, text, nil)
+		var phrases [][]string
+		for _, kw := range th.Keywords {
+			if st := Normalize(kw); len(st) > 0 {
+				phrases = append(phrases, st)
+			}
+		}
+		t.phrases = append(t.phrases, phrases)
+	}
+	all := slices.Clone(protoDocs)
+	used := make([]int, len(catalogue))
+	for _, ex := range examples {
+		d, _ := analyze(s, ex.Text, nil)
+		all = append(all, d)
+		for _, k := range ex.Keys {
+			if i, ok := index[k]; ok && used[i] < maxExamplesPerTheme {
+				used[i]++
+				protoDocs[i].terms = append(protoDocs[i].terms, d.terms...)
+				protoDocs[i].surfaces = append(protoDocs[i].surfaces, d.surfaces...)
+			}
+		}
+	}
+	for _, b := range background {
+		d, _ := analyze(s, b, nil)
+		all = append(all, d)
+	}
+	t.vocab = buildVocabulary(all, vocabOptions{minDF: 1})
+	t.protos = make([]sparse, len(catalogue))
+	for i, d := range protoDocs {
+		t.protos[i] = t.vocab.vector(d, nil)
+	}
+	return t
+}
+
+// Tag returns the themes text is about, dominant first, at most MaxMatches, only
+// those applying to records of kind ("" for any).
+func (t *Tagger) Tag(text, kind string) []Match {
+	d, toks := analyze(t.stems, text, nil)
+	if len(d.terms) == 0 {
+		return nil
+	}
+	v := t.vocab.vector(d, nil)
+	stems := make([]string, len(toks))
+	for i, tk := range toks {
+		stems[i] = tk.stem
+	}
+	var out []Match
+	for i, th := range t.themes {
+		if !th.AppliesToRecord(kind) {
+			continue
+		}
+		score := v.dot(t.protos[i])
+		hits := 0
+		for _, ph := range t.phrases[i] {
+			if hits < 2 && containsRun(stems, ph) {
+				hits++
+			}
+		}
+		score += keywordBonus * float64(hits)
+		if score >= t.Threshold {
+			out = append(out, Match{Key: th.Key, Score: score})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Match) int {
+		switch {
+		case a.Score > b.Score:
+			return -1
+		case a.Score < b.Score:
+			return 1
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	for i, m := range out {
+		if i >= MaxMatches || m.Score < relativeCut*out[0].Score {
+			return out[:i]
+		}
+	}
+	return out
+}
+
+// containsRun reports whether run occurs contiguously in seq.
+func containsRun(seq, run []string) bool {
+	for i := 0; i+len(run) <= len(seq); i++ {
+		if slices.Equal(seq[i:i+len(run)], run) {
+			return true
+		}
+	}
+	return false
+}
