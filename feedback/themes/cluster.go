@@ -3,6 +3,8 @@ package themes
 import (
 	"errors"
 	"fmt"
+	"math"
+	"slices"
 	"math/rand/v2"
 )
 
@@ -47,6 +49,10 @@ type Clustering struct {
 	Sizes []int
 	// K is the number of groups, given or chosen.
 	K int
+	// Mixed marks groups of texts with little in common (a centroid much shorter than
+	// the typical one): what is left when the topics are taken out. Their labels start
+	// with "mixed: " and they are never proposed as emerging themes.
+	Mixed []bool
 	// Chosen reports whether K was chosen automatically, and Silhouette its score.
 	Chosen     bool
 	Silhouette float64
@@ -129,6 +135,12 @@ func Cluster(texts []string, o ClusterOptions) (*Clustering, error) {
 		res.Sizes[a]++
 	}
 	res.Labels = labelGroups(c, live, assign, k)
+	res.Mixed = mixedGroups(part, p.d, assign, k, o.Spherical)
+	for g, m := range res.Mixed {
+		if m {
+			res.Labels[g] = "mixed: " + res.Labels[g]
+		}
+	}
 	return res, nil
 }
 
@@ -154,4 +166,29 @@ func (o ClusterOptions) progress(step string) {
 	if o.Progress != nil {
 		o.Progress(step)
 	}
+}
+
+// mixedShare is how much shorter than the median centroid a mixed group's is.
+const mixedShare = 0.7
+
+// mixedGroups flags the groups whose mean vector is short: their texts point in many
+// directions. Spherical centroids have no length to go by, so nothing is flagged.
+func mixedGroups(part partition, d int, assign []int, k int, spherical bool) []bool {
+	out := make([]bool, k)
+	if spherical || k < 3 {
+		return out
+	}
+	// Centroids are indexed by the k-means group; assign is compacted, so map back.
+	norms := make([]float64, k)
+	for i, g := range assign {
+		c := part.cent[part.assign[i]*d : (part.assign[i]+1)*d]
+		norms[g] = math.Sqrt(dot(c, c))
+	}
+	sorted := slices.Clone(norms)
+	slices.Sort(sorted)
+	median := sorted[k/2]
+	for g, n := range norms {
+		out[g] = n < mixedShare*median
+	}
+	return out
 }

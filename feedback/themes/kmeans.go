@@ -3,6 +3,8 @@ package themes
 import (
 	"math"
 	"math/rand/v2"
+
+	"gonum.org/v1/gonum/mat"
 )
 
 // points is a row-major matrix of unit vectors.
@@ -57,12 +59,17 @@ func kmeansPP(p points, k int, rng *rand.Rand) []float64 {
 			total += v
 		}
 		bestPot, bestIdx := math.Inf(1), -1
-		for range trials {
-			c := pick(dist, total, rng)
+		cands := make([]int, trials)
+		vecs := make([]float64, 0, trials*p.d)
+		for t := range cands {
+			cands[t] = pick(dist, total, rng)
+			vecs = append(vecs, p.row(cands[t])...)
+		}
+		sims := similarities(p, vecs, trials)
+		for t, c := range cands {
 			var pot float64
-			cr := p.row(c)
 			for i := range p.n {
-				cand[i] = min(dist[i], max(0, 1-dot(p.row(i), cr)))
+				cand[i] = min(dist[i], max(0, 1-sims[i*trials+t]))
 				pot += cand[i]
 			}
 			if pot < bestPot {
@@ -126,13 +133,13 @@ func assignAll(p points, cent []float64, k int, assign []int, sim []float64, sph
 		cc := cent[c*p.d : (c+1)*p.d]
 		cnorm[c] = dot(cc, cc)
 	}
+	prod := similarities(p, cent, k)
 	moves := make([]int, p.n)
 	parallel(p.n, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			r := p.row(i)
+			row := prod[i*k : (i+1)*k]
 			bc, bs := 0, math.Inf(-1)
-			for c := range k {
-				s := dot(r, cent[c*p.d:(c+1)*p.d])
+			for c, s := range row {
 				if !spherical {
 					s = 2*s - cnorm[c]
 				}
@@ -151,6 +158,14 @@ func assignAll(p points, cent []float64, k int, assign []int, sim []float64, sph
 		n += m
 	}
 	return n
+}
+
+// similarities returns the n × k dot products of the points with k vectors (row-major
+// in vecs), as one matrix product.
+func similarities(p points, vecs []float64, k int) []float64 {
+	var prod mat.Dense
+	prod.Mul(mat.NewDense(p.n, p.d, p.x), mat.NewDense(k, p.d, vecs[:k*p.d]).T())
+	return prod.RawMatrix().Data
 }
 
 func recenter(p points, cent []float64, k int, assign []int, sim []float64, spherical bool) {

@@ -129,31 +129,18 @@ func mulXtY(rows []sparse, y []float64, m, l int) []float64 {
 	return out
 }
 
-// gram returns AᵀA (l × l) for A row-major with l columns.
+// gram returns AᵀA (l × l, row-major) for A row-major with l columns.
 func gram(a []float64, l int) []float64 {
 	n := len(a) / l
-	g := make([]float64, l*l)
-	parallel(l, func(c0, c1 int) {
-		for i := range n {
-			ai := a[i*l : (i+1)*l]
-			for p := c0; p < c1; p++ {
-				v := ai[p]
-				if v == 0 {
-					continue
-				}
-				gp := g[p*l : (p+1)*l]
-				for q := p; q < l; q++ {
-					gp[q] += v * ai[q]
-				}
-			}
-		}
-	})
+	var g mat.SymDense
+	g.SymOuterK(1, mat.NewDense(n, l, a).T())
+	out := make([]float64, l*l)
 	for p := range l {
-		for q := p + 1; q < l; q++ {
-			g[q*l+p] = g[p*l+q]
+		for q := range l {
+			out[p*l+q] = g.At(p, q)
 		}
 	}
-	return g
+	return out
 }
 
 // orthonormalize makes the columns of a (row-major, l columns) orthonormal in place,
@@ -181,22 +168,8 @@ func orthonormalize(a []float64, l int) {
 			}
 		}
 		n := len(a) / l
-		parallel(n, func(lo, hi int) {
-			row := make([]float64, l)
-			for i := lo; i < hi; i++ {
-				ai := a[i*l : (i+1)*l]
-				clear(row)
-				for r, v := range ai {
-					if v == 0 {
-						continue
-					}
-					tr := t[r*l : (r+1)*l]
-					for c := range row {
-						row[c] += v * tr[c]
-					}
-				}
-				copy(ai, row)
-			}
-		})
+		var prod mat.Dense
+		prod.Mul(mat.NewDense(n, l, a), mat.NewDense(l, l, t))
+		copy(a, prod.RawMatrix().Data)
 	}
 }
