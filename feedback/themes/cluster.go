@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"math/rand/v2"
+	"slices"
 )
 
 // ClusterOptions tune discovery. The zero value chooses k automatically with seed 0.
