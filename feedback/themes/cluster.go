@@ -71,10 +71,12 @@ type corpus struct {
 func newCorpus(texts []string) *corpus {
 	s := newStemmer(1 << 20)
 	docs := make([]doc, len(texts))
-	var buf []token
-	for i, t := range texts {
-		docs[i], buf = analyze(s, t, buf)
-	}
+	parallel(len(texts), func(lo, hi int) {
+		var buf []token
+		for i := lo; i < hi; i++ {
+			docs[i], buf = analyze(s, texts[i], buf)
+		}
+	})
 	minDF := 1
 	if len(texts) >= 200 {
 		minDF = 2

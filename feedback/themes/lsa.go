@@ -12,6 +12,9 @@ import (
 // (row-major, n × d) and d. It uses a randomised range finder (Halko, Martinsson and
 // Tropp 2011) with power iterations, orthonormalising through the small Gram matrix,
 // so the cost is a few passes over the non-zeros plus O(n·d²).
+// powerIterations sharpen the range finder; fewer cost quality on the eval sets.
+const powerIterations = 4
+
 func lsa(rows []sparse, m, dims int, seed uint64) ([]float64, int) {
 	n := len(rows)
 	d := min(dims, n-1, m-1)
@@ -24,14 +27,26 @@ func lsa(rows []sparse, m, dims int, seed uint64) ([]float64, int) {
 	for i := range omega {
 		omega[i] = rng.NormFloat64()
 	}
-	y := mulXW(rows, omega, l)
-	for range 4 {
-		orthonormalize(y, l)
-		z := mulXtY(rows, y, m, l)
-		orthonormalize(z, l)
+	// Power iterations normalise on the smaller side only (texts or terms): X·Xᵀ
+	// squares the spread of the singular values, well within what the Gram matrix
+	// holds in float64.
+	var y []float64
+	if m < n {
+		z := omega
+		for range powerIterations {
+			orthonormalize(z, l, 1)
+			z = mulXtY(rows, mulXW(rows, z, l), m, l)
+		}
+		orthonormalize(z, l, 1)
 		y = mulXW(rows, z, l)
+	} else {
+		y = mulXW(rows, omega, l)
+		for range powerIterations {
+			orthonormalize(y, l, 1)
+			y = mulXW(rows, mulXtY(rows, y, m, l), l)
+		}
 	}
-	orthonormalize(y, l)
+	orthonormalize(y, l, 2)
 	// B = Qᵀ X is l × m; its SVD comes from the eigenvectors of B·Bᵀ = (XᵀQ)ᵀ(XᵀQ).
 	bt := mulXtY(rows, y, m, l)
 	g := gram(bt, l)
@@ -51,21 +66,12 @@ func lsa(rows []sparse, m, dims int, seed uint64) ([]float64, int) {
 			proj[r*d+c] = vecs.At(r, src) * s
 		}
 	}
-	out := make([]float64, n*d)
+	var prod mat.Dense
+	prod.Mul(mat.NewDense(n, l, y), mat.NewDense(l, d, proj))
+	out := prod.RawMatrix().Data
 	parallel(n, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			yi := y[i*l : (i+1)*l]
-			oi := out[i*d : (i+1)*d]
-			for r, v := range yi {
-				if v == 0 {
-					continue
-				}
-				pr := proj[r*d : (r+1)*d]
-				for c := range oi {
-					oi[c] += v * pr[c]
-				}
-			}
-			normalizeRow(oi)
+			normalizeRow(out[i*d : (i+1)*d])
 		}
 	})
 	return out, d
@@ -145,9 +151,10 @@ func gram(a []float64, l int) []float64 {
 
 // orthonormalize makes the columns of a (row-major, l columns) orthonormal in place,
 // through the eigen-decomposition of its Gram matrix; columns in the null space become
-// zero. Done twice, as Cholesky-QR2, to recover the precision the Gram matrix loses.
-func orthonormalize(a []float64, l int) {
-	for range 2 {
+// zero. The final basis takes two passes (Cholesky-QR2) to recover the precision the
+// Gram matrix loses; inside the power iterations one is enough.
+func orthonormalize(a []float64, l, passes int) {
+	for range passes {
 		g := gram(a, l)
 		var eig mat.EigenSym
 		if !eig.Factorize(mat.NewSymDense(l, g), true) {
