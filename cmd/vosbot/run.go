@@ -58,12 +58,19 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	b.AddWorkers(workers)
 	river.AddWorker(workers, &digest.Worker{Poster: poster, Definitions: defs})
 	river.AddWorker(workers, &feedback.TagWorker{Tagger: &feedback.OfflineTagger{Store: store, Log: a.log.With("component", "themes")}})
+	river.AddWorker(workers, &feedback.DiscoverWorker{Store: store, Log: a.log.With("component", "themes")})
+	periodic := append(poster.PeriodicJobs(defs), feedback.ReminderJob(), feedback.DiscoverJob(a.cfg.Location))
+	if a.env.LLMEnabled() {
+		river.AddWorker(workers, &feedback.LLMTagWorker{Store: store, Tagger: a.llmTagger(store, reg), Catalogue: a.catalogue(),
+			PerPass: 5 * a.cfg.LLM.BatchSize, Log: a.log.With("component", "llm")})
+		periodic = append(periodic, feedback.LLMTagJob())
+	}
 	river.AddWorker(workers, &feedback.RemindWorker{Store: store, Config: a.cfg, Log: a.log.With("component", "reminders")})
 	jobs, err := river.NewClient(riverpgxv5.New(db.Pool), &river.Config{
 		Logger:       a.log.With("component", "jobs"),
 		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 20}},
 		Workers:      workers,
-		PeriodicJobs: append(poster.PeriodicJobs(defs), feedback.ReminderJob()),
+		PeriodicJobs: periodic,
 	})
 	if err != nil {
 		return fmt.Errorf("background jobs: %w", err)

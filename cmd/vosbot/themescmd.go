@@ -10,6 +10,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/vosbot/vosbot/feedback"
 	"github.com/vosbot/vosbot/feedback/themes"
 	"github.com/vosbot/vosbot/feedback/themes/llm"
@@ -98,8 +100,7 @@ func themesTag(ctx context.Context, a *app, args []string) error {
 
 // tagWithLLM replaces offline keys by the model's where it answered.
 func (a *app) tagWithLLM(ctx context.Context, texts []string, keys [][]string) {
-	tagger := llm.New(llm.Options{BaseURL: a.env.OpenAIBaseURL, APIKey: a.env.OpenAIKey, Model: a.env.OpenAIModel,
-		Timeout: a.cfg.LLM.Timeout, BatchSize: a.cfg.LLM.BatchSize, MaxChars: a.cfg.LLM.MaxChars, Log: a.log})
+	tagger := a.llmTagger(nil, nil)
 	items := make([]llm.Item, len(texts))
 	for i, t := range texts {
 		items[i] = llm.Item{ID: fmt.Sprint(i), Text: t}
@@ -277,4 +278,22 @@ func (a *app) themeStore(ctx context.Context) (*feedback.Store, func(), error) {
 		return nil, nil, err
 	}
 	return store, db.Close, nil
+}
+
+// llmTagger is the configured language model; with a store, every call's token use is
+// recorded in llm_usage.
+func (a *app) llmTagger(store *feedback.Store, reg prometheus.Registerer) *llm.Tagger {
+	opts := llm.Options{BaseURL: a.env.OpenAIBaseURL, APIKey: a.env.OpenAIKey, Model: a.env.OpenAIModel,
+		Timeout: a.cfg.LLM.Timeout, BatchSize: a.cfg.LLM.BatchSize, MaxChars: a.cfg.LLM.MaxChars,
+		Log: a.log.With("component", "llm"), Registry: reg}
+	if store != nil {
+		opts.Record = func(ctx context.Context, u llm.Usage) {
+			err := store.RecordLLMUsage(ctx, feedback.LLMUsage{Model: u.Model, Purpose: u.Purpose, PromptTokens: u.PromptTokens,
+				CompletionTokens: u.CompletionTokens, TotalTokens: u.TotalTokens, Duration: u.Duration, OK: u.OK, Error: u.Error})
+			if err != nil {
+				a.log.Warn("llm: token use not recorded", "err", err)
+			}
+		}
+	}
+	return llm.New(opts)
 }

@@ -1,0 +1,205 @@
+package feedback
+
+import (
+	"context"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/vosbot/vosbot/feedback/themes"
+	"github.com/vosbot/vosbot/feedback/themes/llm"
+	"github.com/vosbot/vosbot/internal/config"
+)
+
+// LLMTagArgs is the periodic pass of the language model over items it has not read.
+type LLMTagArgs struct{}
+
+// Kind names the job.
+func (LLMTagArgs) Kind() string { return "llm_tag" }
+
+// InsertOpts keeps one pass at a time; a failed pass is simply the next one's work.
+func (LLMTagArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 1, UniqueOpts: river.UniqueOpts{ByPeriod: time.Minute}}
+}
+
+// LLMTagEvery is how often pending items go to the model.
+const LLMTagEvery = 5 * time.Minute
+
+// LLMTagWorker sends pending items to the model in batches. On any failure the offline
+// themes stand and the items stay pending for the next pass; capture and the digest
+// never wait for it.
+type LLMTagWorker struct {
+	river.WorkerDefaults[LLMTagArgs]
+	Store     *Store
+	Tagger    *llm.Tagger
+	Catalogue []config.Theme
+	// PerPass bounds the items read per pass (default 100).
+	PerPass int
+	Log     *slog.Logger
+}
+
+// Timeout leaves the pass time for several calls.
+func (w *LLMTagWorker) Timeout(*river.Job[LLMTagArgs]) time.Duration { return 4 * time.Minute }
+
+// Work tags one pass of pending items.
+func (w *LLMTagWorker) Work(ctx context.Context, _ *river.Job[LLMTagArgs]) error {
+	limit := w.PerPass
+	if limit <= 0 {
+		limit = 100
+	}
+	pending, err := w.Store.PendingLLM(ctx, limit)
+	if err != nil || len(pending) == 0 {
+		return err
+	}
+	items := make([]llm.Item, len(pending))
+	for i, f := range pending {
+		items[i] = llm.Item{ID: strconv.FormatInt(f.ID, 10), Kind: string(f.Outcome), Text: f.Text()}
+	}
+	results, proposals, err := w.Tagger.Tag(ctx, w.Catalogue, items)
+	if err != nil {
+		// Batches answered before the failure are kept below; the rest wait.
+		w.Log.Warn("llm tagging failed; offline themes stand", "items", len(items), "answered", len(results), "err", err)
+	}
+	for _, r := range results {
+		id, perr := strconv.ParseInt(r.ID, 10, 64)
+		if perr != nil {
+			continue
+		}
+		matches := make([]ThemeMatch, len(r.Themes))
+		for i, m := range r.Themes {
+			matches[i] = ThemeMatch{Key: m.Key, Confidence: m.Confidence}
+		}
+		if err := w.Store.SetThemes(ctx, id, MethodLLM, matches); err != nil {
+			return err
+		}
+	}
+	if len(proposals) > 0 {
+		byID := map[string]string{}
+		for _, it := range items {
+			byID[it.ID] = it.Text
+		}
+		em := make([]Emerging, 0, len(proposals))
+		for _, p := range proposals {
+			e := Emerging{Name: p.Name, Description: p.Description, Size: len(p.ExampleIDs), Origin: MethodLLM}
+			for _, id := range p.ExampleIDs {
+				if t, ok := byID[id]; ok {
+					e.Examples = append(e.Examples, t)
+				}
+			}
+			em = append(em, e)
+		}
+		if err := w.Store.AddEmerging(ctx, em); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// LLMTagJob is the periodic job of LLMTagWorker.
+func LLMTagJob() *river.PeriodicJob {
+	return river.NewPeriodicJob(river.PeriodicInterval(LLMTagEvery),
+		func() (river.JobArgs, *river.InsertOpts) { return LLMTagArgs{}, nil },
+		&river.PeriodicJobOpts{ID: "llm_tag", RunOnStart: true})
+}
+
+// DiscoverArgs is the nightly discovery over recent feedback.
+type DiscoverArgs struct{}
+
+// Kind names the job.
+func (DiscoverArgs) Kind() string { return "discover_themes" }
+
+// InsertOpts keeps one run per hour at most.
+func (DiscoverArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByPeriod: time.Hour}}
+}
+
+// Discovery limits: groups smaller than this are noise; a group is emerging when at
+// most this share of its items carry a catalogue theme (picked or found).
+const (
+	minEmergingSize  = 4
+	maxCoveredShare  = 0.25
+	minDiscoverTexts = 30
+)
+
+// DiscoverWorker clusters the last 12 weeks of feedback text and records the groups
+// that no catalogue theme covers as emerging themes for an admin.
+type DiscoverWorker struct {
+	river.WorkerDefaults[DiscoverArgs]
+	Store *Store
+	Log   *slog.Logger
+}
+
+// Work runs discovery once.
+func (w *DiscoverWorker) Work(ctx context.Context, _ *river.Job[DiscoverArgs]) error {
+	n, err := Discover(ctx, w.Store)
+	if err == nil && n > 0 {
+		w.Log.Info("emerging themes found", "themes", n)
+	}
+	return err
+}
+
+// Discover clusters recent feedback text and stores uncovered groups as emerging
+// themes, returning how many it found.
+func Discover(ctx context.Context, s *Store) (int, error) {
+	items, err := s.FeedbackSince(ctx, s.now().Add(-ExampleWindow))
+	if err != nil {
+		return 0, err
+	}
+	var texts []string
+	var kept []Feedback
+	for _, f := range items {
+		if t := f.Text(); t != "" {
+			texts, kept = append(texts, t), append(kept, f)
+		}
+	}
+	if len(texts) < minDiscoverTexts {
+		return 0, nil
+	}
+	c, err := themes.Cluster(texts, themes.ClusterOptions{MaxK: 20})
+	if err != nil {
+		return 0, nil // nothing with words to group
+	}
+	covered := make([]int, c.K)
+	examples := make([][]string, c.K)
+	for i, g := range c.Assign {
+		if g < 0 {
+			continue
+		}
+		if len(kept[i].Reasons) > 0 || len(kept[i].Themes) > 0 {
+			covered[g]++
+		}
+		if len(examples[g]) < 5 {
+			examples[g] = append(examples[g], texts[i])
+		}
+	}
+	var em []Emerging
+	for g := range c.K {
+		if c.Mixed[g] || c.Sizes[g] < minEmergingSize || float64(covered[g]) > maxCoveredShare*float64(c.Sizes[g]) {
+			continue
+		}
+		em = append(em, Emerging{Name: c.Labels[g], Description: "found by discovery in texts no catalogue theme covers",
+			Examples: examples[g], Size: c.Sizes[g], Origin: MethodOffline})
+	}
+	return len(em), s.AddEmerging(ctx, em)
+}
+
+// DiscoverJob runs discovery every night at 02:00 in the configured time zone.
+func DiscoverJob(loc *time.Location) *river.PeriodicJob {
+	return river.NewPeriodicJob(nightly{loc},
+		func() (river.JobArgs, *river.InsertOpts) { return DiscoverArgs{}, nil },
+		&river.PeriodicJobOpts{ID: "discover_themes"})
+}
+
+// nightly is a River schedule firing at 02:00 local time.
+type nightly struct{ loc *time.Location }
+
+func (n nightly) Next(t time.Time) time.Time {
+	l := t.In(n.loc)
+	next := time.Date(l.Year(), l.Month(), l.Day(), 2, 0, 0, 0, n.loc)
+	if !next.After(t) {
+		next = time.Date(l.Year(), l.Month(), l.Day()+1, 2, 0, 0, 0, n.loc)
+	}
+	return next
+}

@@ -1,0 +1,357 @@
+package themes
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// groupedPoints returns unit vectors in d dimensions, sizes[g] of them near centre g
+// (a unit vector), perturbed by up to noise in each coordinate, and the true groups.
+func groupedPoints(seed uint64, d int, centres [][]float64, sizes []int, noise float64) (points, []int) {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	p := points{d: d}
+	var truth []int
+	for g, c := range centres {
+		for range sizes[g] {
+			row := make([]float64, d)
+			for j := range row {
+				row[j] = c[j] + noise*(2*rng.Float64()-1)
+			}
+			normalizeRow(row)
+			p.x = append(p.x, row...)
+			p.n++
+			truth = append(truth, g)
+		}
+	}
+	return p, truth
+}
+
+func axis(d, i int) []float64 {
+	v := make([]float64, d)
+	v[i] = 1
+	return v
+}
+
+// arc returns the unit vector at angle deg from axis i towards axis j.
+func arc(d, i, j int, deg float64) []float64 {
+	v := make([]float64, d)
+	r := deg * math.Pi / 180
+	v[i], v[j] = math.Cos(r), math.Sin(r)
+	return v
+}
+
+// samePartition reports whether a and b group the points identically, whatever the
+// group numbers.
+func samePartition(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	ab, ba := map[int]int{}, map[int]int{}
+	for i := range a {
+		if x, ok := ab[a[i]]; ok && x != b[i] {
+			return false
+		}
+		if y, ok := ba[b[i]]; ok && y != a[i] {
+			return false
+		}
+		ab[a[i]], ba[b[i]] = b[i], a[i]
+	}
+	return true
+}
+
+func TestSamePartition(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		a, b []int
+		want bool
+	}{
+		{[]int{0, 0, 1, 2}, []int{2, 2, 0, 1}, true},
+		{[]int{0, 0, 1, 2}, []int{1, 1, 1, 2}, false}, // merges two groups
+		{[]int{0, 0, 1, 1}, []int{0, 1, 1, 1}, false},
+		{[]int{0, 1}, []int{0, 0}, false},
+		{[]int{0, 0}, []int{0, 1}, false}, // splits a group
+		{[]int{0}, []int{0, 1}, false},
+	}
+	for _, tt := range tests {
+		if got := samePartition(tt.a, tt.b); got != tt.want {
+			t.Errorf("samePartition(%v, %v) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
+
+func TestKMeansRecoversGroups(t *testing.T) {
+	t.Parallel()
+	const d = 5
+	compact := [][]float64{axis(d, 0), axis(d, 1), axis(d, 2)}
+	tests := []struct {
+		name    string
+		centres [][]float64
+		sizes   []int
+		noise   float64
+		k       int
+	}{
+		{"three tight groups", compact, []int{10, 10, 10}, 0.15, 3},
+		{"unequal sizes", compact, []int{4, 25, 50}, 0.15, 3},
+		{
+			// Elongated groups: each an arc of 40° in its own plane, far from the others.
+			"elongated groups",
+			[][]float64{arc(d, 0, 3, 0), arc(d, 0, 3, 20), arc(d, 0, 3, 40),
+				arc(d, 1, 4, 0), arc(d, 1, 4, 20), arc(d, 1, 4, 40),
+				axis(d, 2)},
+			[]int{6, 6, 6, 6, 6, 6, 12},
+			0.05, 3,
+		},
+	}
+	for _, tt := range tests {
+		for _, spherical := range []bool{false, true} {
+			for seed := range uint64(5) {
+				p, truth := groupedPoints(seed, d, tt.centres, tt.sizes, tt.noise)
+				if tt.name == "elongated groups" {
+					// The six arc centres form two groups of three.
+					for i, g := range truth {
+						truth[i] = min(g/3, 2)
+					}
+				}
+				part := kmeans(p, tt.k, 5, spherical, rand.New(rand.NewPCG(seed, 2)))
+				if part.k != tt.k || len(part.assign) != p.n || len(part.cent) != tt.k*d {
+					t.Fatalf("%s: k %d, %d assignments, %d centroid values", tt.name, part.k, len(part.assign), len(part.cent))
+				}
+				if !samePartition(part.assign, truth) {
+					t.Errorf("%s (spherical %v, seed %d): got %v, want %v", tt.name, spherical, seed, part.assign, truth)
+				}
+			}
+		}
+	}
+}
+
+func TestKMeansDeterministic(t *testing.T) {
+	t.Parallel()
+	// Overlapping groups, so that different seeds could well give different answers.
+	p, _ := groupedPoints(9, 6, [][]float64{axis(6, 0), axis(6, 1), axis(6, 2), axis(6, 3)}, []int{20, 20, 20, 20}, 1.2)
+	for _, spherical := range []bool{false, true} {
+		a := kmeans(p, 4, 3, spherical, rand.New(rand.NewPCG(5, 5)))
+		b := kmeans(p, 4, 3, spherical, rand.New(rand.NewPCG(5, 5)))
+		if !slices.Equal(a.assign, b.assign) || !slices.Equal(a.cent, b.cent) || a.score != b.score {
+			t.Errorf("spherical %v: same seed gave different partitions", spherical)
+		}
+	}
+}
+
+func TestKMeansClampsK(t *testing.T) {
+	t.Parallel()
+	p, _ := groupedPoints(1, 3, [][]float64{axis(3, 0), axis(3, 1)}, []int{2, 1}, 0.1)
+	for _, k := range []int{0, -2, 3, 10} {
+		part := kmeans(p, k, 2, false, rand.New(rand.NewPCG(1, 1)))
+		want := max(1, min(k, 3))
+		if part.k != want {
+			t.Errorf("k %d: got %d groups, want %d", k, part.k, want)
+		}
+		for _, a := range part.assign {
+			if a < 0 || a >= want {
+				t.Errorf("k %d: assignment %d out of range", k, a)
+			}
+		}
+	}
+}
+
+func TestKMeansPPDistinctSeeds(t *testing.T) {
+	t.Parallel()
+	p, truth := groupedPoints(3, 5, [][]float64{axis(5, 0), axis(5, 1), axis(5, 2)}, []int{10, 10, 10}, 0.1)
+	rowOf := func(c []float64) int {
+		for i := range p.n {
+			if slices.Equal(p.row(i), c) {
+				return i
+			}
+		}
+		return -1
+	}
+	for _, k := range []int{1, 3, 7, 30} {
+		for seed := range uint64(10) {
+			cent := kmeansPP(p, k, rand.New(rand.NewPCG(seed, 0)))
+			if len(cent) != k*p.d {
+				t.Fatalf("k %d: %d centroid values", k, len(cent))
+			}
+			seen := map[int]bool{}
+			groups := map[int]bool{}
+			for c := range k {
+				i := rowOf(cent[c*p.d : (c+1)*p.d])
+				if i < 0 {
+					t.Fatalf("k %d seed %d: seed %d is not one of the points", k, seed, c)
+				}
+				if seen[i] {
+					t.Errorf("k %d seed %d: point %d chosen twice", k, seed, i)
+				}
+				seen[i] = true
+				groups[truth[i]] = true
+			}
+			// Far-apart groups: k-means++ puts one of the first three seeds in each.
+			if k == 3 && len(groups) != 3 {
+				t.Errorf("seed %d: 3 seeds cover only %d of the 3 groups", seed, len(groups))
+			}
+		}
+	}
+}
+
+func TestPick(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(1, 1))
+	w := []float64{0, 3, 0, 1, 0}
+	count := make([]int, len(w))
+	for range 4000 {
+		count[pick(w, 4, rng)]++
+	}
+	if count[0]+count[2]+count[4] != 0 {
+		t.Errorf("picked zero-weight indices: %v", count)
+	}
+	if r := float64(count[1]) / float64(count[3]); r < 2.5 || r > 3.5 {
+		t.Errorf("weights 3:1 picked %v", count)
+	}
+	// All zero: uniform, always in range.
+	for range 100 {
+		if i := pick(make([]float64, 4), 0, rng); i < 0 || i >= 4 {
+			t.Fatalf("pick out of range: %d", i)
+		}
+	}
+}
+
+func TestRecenterRefillsEmptyCluster(t *testing.T) {
+	t.Parallel()
+	p := points{d: 2, n: 4, x: []float64{
+		1, 0,
+		0.8, 0.6,
+		0.6, 0.8, // fits cluster 0 worst
+		1, 0,
+	}}
+	for _, spherical := range []bool{false, true} {
+		assign := []int{0, 0, 0, 0}
+		sim := []float64{1, 0.9, 0.5, 1}
+		cent := make([]float64, 2*p.d)
+		recenter(p, cent, 2, assign, sim, spherical)
+		if !slices.Equal(assign, []int{0, 0, 1, 0}) {
+			t.Fatalf("spherical %v: assign = %v, want point 2 moved to the empty cluster", spherical, assign)
+		}
+		if math.Abs(cent[2]-0.6) > 1e-12 || math.Abs(cent[3]-0.8) > 1e-12 {
+			t.Errorf("spherical %v: refilled centroid %v, want point 2", spherical, cent[2:])
+		}
+		// Cluster 0 keeps points 0, 1, 3: sum (2.8, 0.6).
+		want := []float64{2.8 / 3, 0.6 / 3}
+		if spherical {
+			n := math.Hypot(2.8, 0.6)
+			want = []float64{2.8 / n, 0.6 / n}
+		}
+		for j := range want {
+			if math.Abs(cent[j]-want[j]) > 1e-12 {
+				t.Errorf("spherical %v: centroid 0 = %v, want %v", spherical, cent[:2], want)
+				break
+			}
+		}
+	}
+}
+
+func TestRecenterNoDonor(t *testing.T) {
+	t.Parallel()
+	// Two points in two clusters of one, a third cluster empty: nothing to take.
+	p := points{d: 2, n: 2, x: []float64{1, 0, 0, 1}}
+	assign := []int{0, 1}
+	cent := make([]float64, 3*2)
+	recenter(p, cent, 3, assign, []float64{1, 1}, false)
+	if !slices.Equal(assign, []int{0, 1}) || !slices.Equal(cent, []float64{1, 0, 0, 1, 0, 0}) {
+		t.Errorf("assign %v cent %v", assign, cent)
+	}
+}
+
+func TestLloydEmptyClusterRefill(t *testing.T) {
+	t.Parallel()
+	p, truth := groupedPoints(4, 3, [][]float64{axis(3, 0), axis(3, 1)}, []int{8, 8}, 0.1)
+	for _, spherical := range []bool{false, true} {
+		// The third centroid points away from every point, so it starts empty.
+		cent := []float64{1, 0, 0, 0, 1, 0, -1, -1, 0}
+		normalizeRow(cent[6:])
+		part := lloyd(p, slices.Clone(cent), 3, 100, spherical)
+		size := make([]int, 3)
+		for _, a := range part.assign {
+			size[a]++
+		}
+		for c, s := range size {
+			if s == 0 {
+				t.Errorf("spherical %v: cluster %d left empty (%v)", spherical, c, part.assign)
+			}
+		}
+		// The two real groups are not mixed: each cluster lies within one of them.
+		for c := range 3 {
+			g := -1
+			for i, a := range part.assign {
+				if a != c {
+					continue
+				}
+				if g >= 0 && truth[i] != g {
+					t.Errorf("spherical %v: cluster %d mixes groups", spherical, c)
+				}
+				g = truth[i]
+			}
+		}
+	}
+}
+
+func TestSilhouette(t *testing.T) {
+	t.Parallel()
+	// Points 0, 1 identical, 2, 3 identical and orthogonal to them.
+	x := []float64{1, 0, 1, 0, 0, 1, 0, 1}
+	n := 4
+	sim := make([]float64, n*n)
+	for i := range n {
+		for j := range n {
+			sim[i*n+j] = dot(x[2*i:2*i+2], x[2*j:2*j+2])
+		}
+	}
+	tests := []struct {
+		name   string
+		assign []int
+		k      int
+		want   float64
+	}{
+		{"perfect", []int{0, 0, 1, 1}, 2, 1},
+		// Each point: a = distance to its group's other point = 1, b = mean distance to
+		// the other group (0 and 1) = 0.5: (0.5 − 1)/1.
+		{"crossed", []int{0, 1, 0, 1}, 2, -0.5},
+		{"one group", []int{0, 0, 0, 0}, 1, 0},
+		// Points 0, 1: a = 0, b = 1, so 1; points 2 and 3 are alone and count 0.
+		{"singleton", []int{0, 0, 1, 2}, 3, 0.5},
+	}
+	for _, tt := range tests {
+		if got := silhouette(sim, n, tt.assign, tt.k); math.Abs(got-tt.want) > 1e-12 {
+			t.Errorf("%s: silhouette %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestChooseK(t *testing.T) {
+	t.Parallel()
+	for _, groups := range []int{2, 3, 5} {
+		var centres [][]float64
+		var sizes []int
+		for g := range groups {
+			centres = append(centres, axis(8, g))
+			sizes = append(sizes, 20)
+		}
+		p, _ := groupedPoints(uint64(groups), 8, centres, sizes, 0.15)
+		o := ClusterOptions{MinK: 2, MaxK: 8}
+		k, s := chooseK(p, o, rand.New(rand.NewPCG(1, 2)))
+		if k != groups {
+			t.Errorf("%d groups: chose k = %d", groups, k)
+		}
+		if s <= 0.5 || s > 1 {
+			t.Errorf("%d groups: silhouette %v, want high for well separated groups", groups, s)
+		}
+	}
+}
+
+func TestCompact(t *testing.T) {
+	t.Parallel()
+	got, k := compact([]int{3, 3, 0, 3, 0, 5}, 6)
+	if !slices.Equal(got, []int{0, 0, 1, 0, 1, 2}) || k != 3 {
+		t.Errorf("compact = %v, %d", got, k)
+	}
+}
