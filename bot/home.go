@@ -25,6 +25,9 @@ type homeData struct {
 	// TeamOpen are those teams' open escalations; Reported what the user raised.
 	TeamOpen []feedback.Escalation
 	Reported []feedback.Escalation
+	// Emerging themes are shown to admins only.
+	Emerging []feedback.Theme
+	Admin    bool
 	Config   *config.Config
 	Now      time.Time
 }
@@ -66,6 +69,9 @@ func homeView(h homeData) slack.HomeTabViewRequest {
 	}
 	for _, e := range h.Reported {
 		blocks = append(blocks, escalationHomeItem(e, h.Config, h.Now, false)...)
+	}
+	if h.Admin {
+		blocks = append(blocks, emergingHomeBlocks(h.Emerging, h.Reasons)...)
 	}
 	// Slack allows 100 blocks in a view; the lists are capped well below.
 	if len(blocks) > 100 {
@@ -143,6 +149,11 @@ func (b *Bot) publishHome(ctx context.Context, userID string) error {
 	}
 	if h.Reported, err = b.deps.Store.ReportedEscalations(ctx, userID, 10); err != nil {
 		return err
+	}
+	if h.Admin = b.isAdmin(userID); h.Admin {
+		if h.Emerging, err = b.emergingThemes(ctx); err != nil {
+			return err
+		}
 	}
 	_, err = b.api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: userID, View: homeView(h)})
 	if err != nil {

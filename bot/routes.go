@@ -87,6 +87,8 @@ func (b *Bot) onBlockAction(ctx context.Context, cb slack.InteractionCallback, a
 		b.openEscalation(ctx, cb.TriggerID, cb.User.ID, "", feedback.EscalationDraft{Source: feedback.SourceAppHome})
 	case actAcknowledge, actResolve, actWontFix, actReassign:
 		b.escalationButton(ctx, cb, a)
+	case themeAccept, themeDismiss, themeMerge:
+		b.themeAction(ctx, cb, a)
 	default:
 		b.log.Warn("unknown button", "action_id", a.ActionID, "user", cb.User.ID)
 	}

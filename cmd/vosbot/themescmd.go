@@ -250,8 +250,8 @@ func themesDecide(ctx context.Context, a *app, what string, args []string) error
 	default:
 		err = store.DismissTheme(ctx, key)
 	}
-	if errors.Is(err, feedback.ErrNotFound) {
-		return usagef("themes %s: %v (vosbot themes list shows the keys)", what, err)
+	if errors.Is(err, feedback.ErrNotFound) || errors.Is(err, feedback.ErrThemeState) {
+		return usagef("themes %s: %v: only a waiting emerging theme (and, for merge, a catalogue target) can be decided; vosbot themes list shows them", what, err)
 	}
 	if err != nil {
 		return err

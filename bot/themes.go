@@ -1,0 +1,114 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"github.com/vosbot/vosbot/feedback"
+	"github.com/vosbot/vosbot/internal/blockkit"
+)
+
+// Admin actions on emerging themes in the App Home.
+const (
+	themeAccept  = "theme_accept"
+	themeDismiss = "theme_dismiss"
+	themeMerge   = "theme_merge"
+	// mergeSep joins the emerging key and the target key in a merge option's value.
+	mergeSep = ">"
+	// maxEmergingHome bounds the App Home's list.
+	maxEmergingHome = 5
+)
+
+// emergingHomeBlocks is the admins' section: each emerging theme with its size, an
+// example, and Accept, Dismiss and "Merge into…".
+func emergingHomeBlocks(emerging []feedback.Theme, catalogue []Reason) []slack.Block {
+	blocks := []slack.Block{slack.NewDividerBlock(), blockkit.Section("emerging_title", "*Emerging themes* (admins): groups of feedback no catalogue theme covers.")}
+	if len(emerging) == 0 {
+		blocks = append(blocks, blockkit.Context("emerging_empty", "None waiting. Discovery runs every night over the last 12 weeks."))
+		return blocks
+	}
+	for _, t := range emerging {
+		text := fmt.Sprintf("*%s* · %d items", blockkit.Escape(t.Name), t.Size)
+		if len(t.Examples) > 0 {
+			text += "\n" + blockkit.Quote(blockkit.Clip(t.Examples[0], 200))
+		}
+		blocks = append(blocks, blockkit.Section("emerging_"+t.Key, text))
+		elems := []slack.BlockElement{
+			blockkit.Button(themeAccept, t.Key, "Accept", slack.StylePrimary),
+			blockkit.Button(themeDismiss, t.Key, "Dismiss", ""),
+		}
+		if len(catalogue) > 0 {
+			opts := make([]*slack.OptionBlockObject, 0, len(catalogue))
+			for _, c := range catalogue {
+				opts = append(opts, blockkit.Option(t.Key+mergeSep+c.Key, blockkit.Clip(c.Name, 75)))
+			}
+			elems = append(elems, slack.NewOptionsSelectBlockElement(slack.OptTypeStatic,
+				slack.NewTextBlockObject(slack.PlainTextType, "Merge into…", false, false), themeMerge, opts...))
+		}
+		blocks = append(blocks, slack.NewActionBlock("emerging_actions_"+t.Key, elems...))
+	}
+	return blocks
+}
+
+// emergingThemes returns the largest emerging themes.
+func (b *Bot) emergingThemes(ctx context.Context) ([]feedback.Theme, error) {
+	all, err := b.deps.Store.Themes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []feedback.Theme
+	for _, t := range all {
+		if t.Status == feedback.ThemeEmerging {
+			out = append(out, t)
+		}
+	}
+	slices.SortStableFunc(out, func(x, y feedback.Theme) int { return y.Size - x.Size })
+	return out[:min(len(out), maxEmergingHome)], nil
+}
+
+// themeAction applies an admin's decision on an emerging theme; anyone else is told
+// who may, and nothing changes.
+func (b *Bot) themeAction(ctx context.Context, cb slack.InteractionCallback, a *slack.BlockAction) {
+	user := cb.User.ID
+	if !b.isAdmin(user) {
+		b.log.Info("theme action refused: not an admin", "user", user, "action", a.ActionID)
+		b.tell(ctx, cb.Channel.ID, user, "Only vosbot admins can accept, merge or dismiss emerging themes. Nothing was changed.")
+		return
+	}
+	var err error
+	var key, done string
+	switch a.ActionID {
+	case themeAccept:
+		key, done = a.Value, "accepted into the catalogue"
+		err = b.deps.Store.AcceptTheme(ctx, key, "")
+	case themeDismiss:
+		key, done = a.Value, "dismissed"
+		err = b.deps.Store.DismissTheme(ctx, key)
+	case themeMerge:
+		from, into, ok := strings.Cut(a.SelectedOption.Value, mergeSep)
+		if !ok || !slices.ContainsFunc(b.deps.Reasons, func(r Reason) bool { return r.Key == into }) {
+			b.log.Warn("theme merge with a forged or stale option", "user", user, "value", blockkit.Clip(a.SelectedOption.Value, 100))
+			return
+		}
+		key, done = from, "merged into "+into
+		err = b.deps.Store.MergeTheme(ctx, from, into)
+	}
+	switch {
+	case errors.Is(err, feedback.ErrNotFound), errors.Is(err, feedback.ErrThemeState):
+		b.tell(ctx, cb.Channel.ID, user, fmt.Sprintf("Theme `%s` is no longer waiting (another admin may have decided). Nothing was changed.", blockkit.Escape(blockkit.Clip(key, 60))))
+	case err != nil:
+		b.log.Error("theme action failed", "user", user, "theme", key, "error", err)
+		b.tell(ctx, cb.Channel.ID, user, "That did not work ("+blockkit.Escape(errorCode(err))+"); try again in a minute.")
+		return
+	default:
+		b.log.Info("emerging theme decided", "user", user, "theme", key, "decision", done)
+	}
+	if err := b.publishHome(ctx, user); err != nil {
+		b.log.Warn("app home not refreshed", "user", user, "error", err)
+	}
+}

@@ -1,0 +1,118 @@
+package bot
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/vosbot/vosbot/feedback"
+)
+
+func TestHomeEmergingGolden(t *testing.T) {
+	t.Parallel()
+	emerging := []feedback.Theme{
+		{Key: "emerging_whatsapp_channel", Name: "whatsapp, channel, <!channel>", Size: 12, Examples: []string{"They need WhatsApp & SMS <@U1>"}},
+		{Key: "emerging_brazil_hosting", Name: "Data residency in Brazil", Size: 4},
+	}
+	golden(t, "home_admin_emerging", homeView(homeData{UserID: "U0ADMIN", Admin: true, Emerging: emerging, Reasons: testReasons, Config: testConfig(t)}))
+	golden(t, "home_admin_no_emerging", homeView(homeData{UserID: "U0ADMIN", Admin: true, Reasons: testReasons, Config: testConfig(t)}))
+}
+
+func themeStatus(t *testing.T, h *harness, key string) string {
+	t.Helper()
+	var status string
+	if err := h.pool.QueryRow(h.ctx, `SELECT status FROM themes WHERE key = $1`, key).Scan(&status); err != nil {
+		t.Fatal(err)
+	}
+	return status
+}
+
+// pressSelect sends a block_actions static select choice.
+func (h *harness) pressSelect(user, actionID, value string) {
+	h.t.Helper()
+	_, err := h.fake.Interaction(h.ctx, slack.InteractionCallback{
+		Type: slack.InteractionTypeBlockActions, User: slack.User{ID: user}, TriggerID: "select-" + time.Now().Format("150405.000000000"),
+		ActionCallback: slack.ActionCallbacks{BlockActions: []*slack.BlockAction{{ActionID: actionID, BlockID: "b",
+			SelectedOption: slack.OptionBlockObject{Value: value}}}},
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+func TestEmergingThemesFromAppHome(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, feedbackConfig)
+	cat := []struct{ key, name string }{{"price", "Price or packaging"}, {"missing_feature", "Missing feature"}, {"integration", "Integrations"}}
+	for _, c := range cat {
+		if _, err := h.pool.Exec(h.ctx, `INSERT INTO themes (key, name, status, origin, created_at, updated_at) VALUES ($1, $2, 'catalogue', 'catalogue', now(), now()) ON CONFLICT DO NOTHING`, c.key, c.name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := h.store.AddEmerging(h.ctx, []feedback.Emerging{
+		{Name: "whatsapp channel", Size: 9, Examples: []string{"WhatsApp is how their buyers talk"}, Origin: feedback.MethodOffline},
+		{Name: "per seat pricing", Size: 5, Origin: feedback.MethodOffline},
+		{Name: "brazil hosting", Size: 3, Origin: feedback.MethodLLM},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	wa, seat, br := feedback.EmergingKey("whatsapp channel"), feedback.EmergingKey("per seat pricing"), feedback.EmergingKey("brazil hosting")
+
+	// Admins see the section; reps do not.
+	if _, err := h.fake.Event(h.ctx, map[string]any{"type": "app_home_opened", "user": "U0ADMIN", "channel": "D0ADMIN", "tab": "home"}); err != nil {
+		t.Fatal(err)
+	}
+	home, err := h.fake.WaitHome(h.ctx, "U0ADMIN", func(v json.RawMessage) bool { return strings.Contains(string(v), "Emerging themes") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(home), "whatsapp channel") || !strings.Contains(string(home), themeMerge) {
+		t.Errorf("admin home lacks the emerging theme or its actions: %s", home)
+	}
+	if _, err := h.fake.Event(h.ctx, map[string]any{"type": "app_home_opened", "user": "U0REP", "channel": "D0REP", "tab": "home"}); err != nil {
+		t.Fatal(err)
+	}
+	repHome, err := h.fake.WaitHome(h.ctx, "U0REP", func(json.RawMessage) bool { return true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(repHome), "Emerging themes") {
+		t.Errorf("a rep sees the admins' section: %s", repHome)
+	}
+
+	// A rep pressing a forged Accept is told who may, and nothing changes.
+	h.press("U0REP", "D0REP", themeAccept, wa)
+	h.dms("U0REP", 1, containing("Only vosbot admins"))
+	if s := themeStatus(t, h, wa); s != feedback.ThemeEmerging {
+		t.Fatalf("after a rep's press the theme is %s", s)
+	}
+	// The admin accepts one, dismisses one and merges one into a catalogue theme.
+	h.press("U0ADMIN", "D0ADMIN", themeAccept, wa)
+	h.press("U0ADMIN", "D0ADMIN", themeDismiss, br)
+	h.pressSelect("U0ADMIN", themeMerge, seat+mergeSep+"price")
+	want := map[string]string{wa: feedback.ThemeCatalogue, br: feedback.ThemeDismissed, seat: feedback.ThemeMerged}
+	deadline := time.Now().Add(10 * time.Second)
+	for key, status := range want {
+		for themeStatus(t, h, key) != status && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if got := themeStatus(t, h, key); got != status {
+			t.Errorf("%s: status %s, want %s", key, got, status)
+		}
+	}
+	// Pressing Accept again on a decided theme changes nothing and says so.
+	h.press("U0ADMIN", "D0ADMIN", themeAccept, br)
+	h.dms("U0ADMIN", 1, containing("no longer waiting"))
+	if s := themeStatus(t, h, br); s != feedback.ThemeDismissed {
+		t.Errorf("a dismissed theme became %s", s)
+	}
+	// A forged merge into something outside the catalogue is ignored.
+	h.pressSelect("U0ADMIN", themeMerge, wa+mergeSep+"nope")
+	time.Sleep(200 * time.Millisecond)
+	if s := themeStatus(t, h, wa); s != feedback.ThemeCatalogue {
+		t.Errorf("a forged merge changed the accepted theme to %s", s)
+	}
+}
