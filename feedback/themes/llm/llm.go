@@ -279,10 +279,12 @@ func (t *Tagger) tagBatch(ctx context.Context, catalogue []config.Theme, batch [
 	return results, proposals, nil
 }
 
+// applies reports whether a theme of the catalogue may be given to a text of kind ("" for
+// a text of no known kind, as in themes tag).
 func applies(catalogue []config.Theme, key, kind string) bool {
 	for _, th := range catalogue {
 		if th.Key == key {
-			return len(th.AppliesTo) == 0 || slices.Contains(th.AppliesTo, kind)
+			return kind == "" || len(th.AppliesTo) == 0 || slices.Contains(th.AppliesTo, kind)
 		}
 	}
 	return false
