@@ -129,10 +129,10 @@ func (s *stemmer) tokens(text string, dst []token) []token {
 	start := len(dst)
 	brk := false
 	emit := func(word string) {
-		if len(dst)-start >= maxTokensPerText {
-			return
-		}
 		for _, w := range expand(word) {
+			if len(dst)-start >= maxTokensPerText {
+				return
+			}
 			if t, ok := s.makeToken(w); ok {
 				t.brk = brk
 				brk = false
@@ -251,10 +251,14 @@ func slackEntity(text string, i int) (end int, label string, ok bool) {
 	}
 	if hasScheme(body) {
 		if bar := strings.IndexByte(body, '|'); bar >= 0 {
-			label = body[bar+1:]
-			if isLinkOrAddress(label) {
-				label = ""
+			// Keep the label's words, not the addresses in it.
+			var keep []string
+			for _, f := range strings.Fields(body[bar+1:]) {
+				if !isLinkOrAddress(f) {
+					keep = append(keep, f)
+				}
 			}
+			label = strings.Join(keep, " ")
 		}
 		return end, label, true
 	}
@@ -369,5 +373,5 @@ func words(chunk string) []rawWord {
 }
 
 func isWordRune(r rune) bool {
-	return r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r))
+	return r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r))
 }

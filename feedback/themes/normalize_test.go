@@ -231,9 +231,6 @@ func TestNormalizeLargeInputCapped(t *testing.T) {
 
 func TestNormalizeCapWithShorthand(t *testing.T) {
 	t.Parallel()
-	t.Skip("BUG: tokens checks the cap once per raw word, before expanding shorthand, so a " +
-		"multi-word expansion started at 4998 tokens overshoots maxTokensPerText (\"tco \"×25000 " +
-		"gives 5001); move the cap check inside the loop over expand(word)")
 	got := Normalize(strings.Repeat("tco ", 25_000)) // total cost (of) ownership: 3 tokens each
 	if len(got) > maxTokensPerText {
 		t.Errorf("%d tokens, over the cap %d", len(got), maxTokensPerText)
@@ -242,9 +239,6 @@ func TestNormalizeCapWithShorthand(t *testing.T) {
 
 func TestNormalizeSlackLabelWithDomain(t *testing.T) {
 	t.Parallel()
-	t.Skip("BUG: slackEntity runs isLinkOrAddress on the whole label, which contains spaces, so " +
-		"a label that merely mentions a domain (\"pricing page on acme.com\") is dropped entirely; " +
-		"drop only the whitespace-separated chunks of the label that are links")
 	got := Normalize("<https://acme.com/p|pricing page on acme.com>")
 	if want := []string{"price", "page"}; !slices.Equal(got, want) {
 		t.Errorf("got %q, want %q", got, want)
@@ -253,9 +247,6 @@ func TestNormalizeSlackLabelWithDomain(t *testing.T) {
 
 func TestNormalizeSpacingCombiningMarks(t *testing.T) {
 	t.Parallel()
-	t.Skip("BUG: isWordRune accepts letters, digits and Mn but not Mc (spacing combining " +
-		"marks), so Devanagari, Bengali, Tamil… words are cut at every vowel sign: \"हिन्दी भाषा\" " +
-		"gives the fragment [\"न्द\"]; accept unicode.M (Mn, Mc, Me) in isWordRune")
 	got := Normalize("हिन्दी भाषा")
 	if want := []string{"हिन्दी", "भाषा"}; !slices.Equal(got, want) {
 		t.Errorf("got %q, want %q", got, want)

@@ -1,6 +1,7 @@
 package themes
 
 import (
+	"math"
 	"slices"
 	"strings"
 )
@@ -41,6 +42,7 @@ type Tagger struct {
 	protos    []sparse
 	phrases   [][][]string // per theme, keyword phrases as stem sequences
 	stems     *stemmer
+	docs      int // documents behind the idf
 	Threshold float64
 }
 
@@ -59,7 +61,8 @@ func NewTagger(catalogue []Theme, examples []Example, background []string) *Tagg
 		protoDocs[i], _ = analyze(s, text, nil)
 		var phrases [][]string
 		for _, kw := range th.Keywords {
-			if st := Normalize(kw); len(st) > 0 {
+			// Keywords with the same stems ("price", "pricing") are one hint, not two.
+			if st := Normalize(kw); len(st) > 0 && !slices.ContainsFunc(phrases, func(p []string) bool { return slices.Equal(p, st) }) {
 				phrases = append(phrases, st)
 			}
 		}
@@ -68,8 +71,9 @@ func NewTagger(catalogue []Theme, examples []Example, background []string) *Tagg
 	all := slices.Clone(protoDocs)
 	used := make([]int, len(catalogue))
 	for _, ex := range examples {
+		// Examples join their themes' prototypes, not the document frequencies: more
+		// examples of a phrase must make it count more, not less.
 		d, _ := analyze(s, ex.Text, nil)
-		all = append(all, d)
 		for _, k := range ex.Keys {
 			if i, ok := index[k]; ok && used[i] < maxExamplesPerTheme {
 				used[i]++
@@ -83,6 +87,7 @@ func NewTagger(catalogue []Theme, examples []Example, background []string) *Tagg
 		all = append(all, d)
 	}
 	t.vocab = buildVocabulary(all, vocabOptions{minDF: 1})
+	t.docs = len(all)
 	t.protos = make([]sparse, len(catalogue))
 	for i, d := range protoDocs {
 		t.protos[i] = t.vocab.vector(d, nil)
@@ -97,7 +102,7 @@ func (t *Tagger) Tag(text, kind string) []Match {
 	if len(d.terms) == 0 {
 		return nil
 	}
-	v := t.vocab.vector(d, nil)
+	v := t.textVector(d)
 	stems := make([]string, len(toks))
 	for i, tk := range toks {
 		stems[i] = tk.stem
@@ -134,6 +139,37 @@ func (t *Tagger) Tag(text, kind string) []Match {
 		}
 	}
 	return out
+}
+
+// textVector weighs a text like vocabulary.vector but counts the words the vocabulary
+// lacks in the norm (with the idf of a word seen nowhere), so a text that is mostly
+// about something else scores low instead of resting on the one known word it has.
+func (t *Tagger) textVector(d doc) sparse {
+	v := t.vocab.vector(d, nil)
+	tf := map[string]float64{}
+	for _, term := range d.terms {
+		tf[term]++
+	}
+	unseen := math.Log(1+float64(t.docs)) + 1
+	var known, unknown float64
+	for term, n := range tf {
+		w := 1 + math.Log(n)
+		if id, ok := t.vocab.ids[term]; ok {
+			w *= float64(t.vocab.idf[id])
+			known += w * w
+		} else {
+			w *= unseen
+			unknown += w * w
+		}
+	}
+	if known == 0 {
+		return sparse{}
+	}
+	scale := float32(math.Sqrt(known / (known + unknown)))
+	for i := range v.val {
+		v.val[i] *= scale
+	}
+	return v
 }
 
 // containsRun reports whether run occurs contiguously in seq.
