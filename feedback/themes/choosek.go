@@ -12,8 +12,12 @@ const silhouetteSample = 2000
 // candidateKs are the k tried when choosing, within [MinK, MaxK].
 var candidateKs = []int{2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 18, 20, 23, 26, 30, 35, 40, 45, 50, 60, 70, 80, 90, 100, 120, 150}
 
-// chooseK picks the k with the best mean cosine silhouette of a k-means grouping of a
-// sample, the smaller k on ties. It returns the k and its silhouette.
+// kneeShare is how close to the best silhouette the chosen k must come.
+const kneeShare = 0.9
+
+// chooseK scores each candidate k by the mean cosine silhouette of a spherical k-means
+// grouping of a sample and picks the smallest k within kneeShare of the best score. It
+// returns the k and its silhouette.
 func chooseK(p points, o ClusterOptions, rng *rand.Rand) (int, float64) {
 	s := p
 	if p.n > silhouetteSample {
@@ -32,20 +36,33 @@ func chooseK(p points, o ClusterOptions, rng *rand.Rand) (int, float64) {
 			}
 		}
 	})
-	bestK, best := min(max(o.MinK, 1), s.n), math.Inf(-1)
+	type scored struct {
+		k   int
+		sil float64
+	}
+	var curve []scored
+	best := math.Inf(-1)
 	for _, k := range candidateKs {
 		if k < o.MinK || k > hi {
 			continue
 		}
 		part := kmeans(s, k, 3, true, rng)
-		if sc := silhouette(sim, s.n, part.assign, k); sc > best+1e-9 {
-			bestK, best = k, sc
+		sc := silhouette(sim, s.n, part.assign, k)
+		curve = append(curve, scored{k, sc})
+		best = max(best, sc)
+	}
+	if len(curve) == 0 {
+		return min(max(o.MinK, 1), s.n), 0
+	}
+	// On short texts the silhouette climbs while real topics separate, then plateaus
+	// while k only splits them further; the knee, not the noisy maximum of the plateau,
+	// is the number of topics.
+	for _, c := range curve {
+		if c.sil >= kneeShare*best {
+			return c.k, c.sil
 		}
 	}
-	if math.IsInf(best, -1) {
-		best = 0
-	}
-	return bestK, best
+	return curve[len(curve)-1].k, curve[len(curve)-1].sil
 }
 
 // silhouette is the mean over points of (b − a)/max(a, b), where a is the mean cosine
