@@ -288,3 +288,43 @@ func TestNeverFiringScheduleLeftOut(t *testing.T) {
 		t.Errorf("%d periodic jobs, want %d (the never-firing one left out)", len(jobs), len(pf.defs))
 	}
 }
+
+// TestPostRetriesSlackFailures: each Web API method a digest post calls answers once with
+// a 429 (Retry-After: 1) or a 5xx; the call is retried unchanged, no earlier than
+// Retry-After (read off the fake's recorded call times), and the digest is posted once.
+func TestPostRetriesSlackFailures(t *testing.T) {
+	t.Parallel()
+	failures := []struct {
+		name       string
+		status     int
+		retryAfter time.Duration
+	}{
+		{"429", http.StatusTooManyRequests, time.Second},
+		{"500", http.StatusInternalServerError, 0},
+		{"503", http.StatusServiceUnavailable, 0},
+	}
+	for _, method := range []string{"conversations.history", "chat.postMessage"} {
+		t.Run(method, func(t *testing.T) {
+			t.Parallel()
+			pf := newPostFixture(t)
+			d := pf.defs[0]
+			for week, f := range failures {
+				p, _ := d.PeriodAt(pf.now().AddDate(0, 0, -7*week))
+				from := len(pf.fake.Calls(method))
+				pf.fake.FailNext(method, 1, f.status, f.retryAfter)
+				res, err := pf.poster.Post(pf.ctx, d, p, PostOptions{})
+				if err != nil || !res.Posted {
+					t.Fatalf("%s: %+v %v", f.name, res, err)
+				}
+				gap, err := pf.fake.WaitRetry(pf.ctx, method, from, f.retryAfter)
+				if err != nil {
+					t.Fatalf("%s: %v", f.name, err)
+				}
+				t.Logf("%s: %s retried after %s", method, f.name, gap.Round(time.Millisecond))
+				if n := len(pf.posts("C0LEAD")); n != week+1 {
+					t.Errorf("%s: %d digests for %d periods", f.name, n, week+1)
+				}
+			}
+		})
+	}
+}

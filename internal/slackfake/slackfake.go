@@ -555,6 +555,26 @@ func (s *Server) WaitCalls(ctx context.Context, method string, n int) ([]Call, e
 	return s.Calls(method), err
 }
 
+// WaitRetry waits for the call of method after the one at index failed (0-based among
+// that method's calls) and returns how long after it the retry came, as recorded by the
+// fake; it fails when the retry is not the same request or came sooner than minGap
+// (the Retry-After the failed call was answered with).
+func (s *Server) WaitRetry(ctx context.Context, method string, failed int, minGap time.Duration) (time.Duration, error) {
+	calls, err := s.WaitCalls(ctx, method, failed+2)
+	if err != nil {
+		return 0, fmt.Errorf("%s was not retried: %w", method, err)
+	}
+	a, b := calls[failed], calls[failed+1]
+	if a.Form.Encode() != b.Form.Encode() || string(a.JSON) != string(b.JSON) {
+		return 0, fmt.Errorf("the retry of %s is not the refused request:\n%s %s\n%s %s", method, a.Form.Encode(), a.JSON, b.Form.Encode(), b.JSON)
+	}
+	gap := b.At.Sub(a.At)
+	if gap < minGap {
+		return gap, fmt.Errorf("%s retried %s after the refused call, sooner than Retry-After: %s", method, gap, minGap)
+	}
+	return gap, nil
+}
+
 // Messages returns the messages of a channel (or DMs to a user id), oldest first.
 func (s *Server) Messages(channel string) []Message {
 	s.mu.Lock()
