@@ -905,8 +905,15 @@ func (s *Server) Envelope(ctx context.Context, typ string, payload json.RawMessa
 		// The clock starts when the envelope is on the wire, as Slack's does: time spent
 		// queueing for the fake's own socket is not the bot's.
 		if err := k.writeRaw(msg, func() { d.sent.Store(time.Now().UnixNano()) }); err != nil {
+			// A socket already closed is not a delivery attempt: Slack sends the envelope
+			// down another connection.
+			s.opts.Logf("slackfake: writing %s to socket %d failed (%v); sending it down another", id, k.id, err)
 			k.close()
-			s.forget(id)
+			s.mu.Lock()
+			s.sockets = slices.DeleteFunc(s.sockets, func(x *socket) bool { return x == k })
+			delete(s.pending, id)
+			s.mu.Unlock()
+			attempt--
 			continue
 		}
 		timer := time.NewTimer(s.opts.AckTimeout)
