@@ -101,14 +101,26 @@ ON CONFLICT (channel_id, period_end) WHERE NOT forced
 DO UPDATE SET status = 'failed', attempts = digest_runs.attempts + 1, error = EXCLUDED.error
 WHERE digest_runs.status <> 'posted'`
 
+// sentGrace is how long a digest post already sent to Slack may still take after a stop
+// was asked for; `vosbot run` stops within its 10 s budget all the same.
+const sentGrace = 5 * time.Second
+
 // Post builds and posts the digest d for period p, once: the (channel, period end) row
 // is locked while posting, so replicas and retries wait and then find it posted; and
 // when an earlier attempt posted but crashed before recording it, the message is found
 // in the channel by its metadata instead of being posted again.
+//
+// A stop (SIGTERM, a cancelled job) before the message is sent abandons the post; once
+// it is sent, the post is seen through for up to sentGrace: Slack posts a message it
+// has received even when the client stops waiting, and a restart that came before
+// Slack had finished would not find it in the channel and would post it again.
 func (ps *Poster) Post(ctx context.Context, d Definition, p Period, opts PostOptions) (Result, error) {
 	var res Result
 	now := ps.Now()
-	err := pgx.BeginFunc(ctx, ps.Pool, func(tx pgx.Tx) error {
+	sent, cancelSent := context.WithTimeout(context.WithoutCancel(ctx), sentGrace)
+	defer cancelSent()
+	// The transaction ends on the detached context so that what was posted is recorded.
+	err := pgx.BeginFunc(sent, ps.Pool, func(tx pgx.Tx) error {
 		var runID int64
 		if opts.Force {
 			if err := tx.QueryRow(ctx, insertForcedRun, d.Channel, p.Start, p.End, opts.Late, now).Scan(&runID); err != nil {
@@ -146,12 +158,15 @@ func (ps *Poster) Post(ctx context.Context, d Definition, p Period, opts PostOpt
 		meta := slack.SlackMetadata{EventType: metadataEvent, EventPayload: map[string]any{
 			"channel": d.Channel, "period_start": p.Start.Format(time.RFC3339), "period_end": p.End.Format(time.RFC3339),
 		}}
-		_, ts, err := ps.Slack.PostMessageContext(ctx, d.Channel, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...), slack.MsgOptionMetadata(meta))
+		if err := ctx.Err(); err != nil {
+			return err // stopped before anything was sent
+		}
+		_, ts, err := ps.Slack.PostMessageContext(sent, d.Channel, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...), slack.MsgOptionMetadata(meta))
 		if err != nil {
 			return &postError{err: err}
 		}
 		res.TS, res.Posted = ts, true
-		_, err = tx.Exec(ctx, markPosted, runID, ts, ps.Now(), r.Summary())
+		_, err = tx.Exec(sent, markPosted, runID, ts, ps.Now(), r.Summary())
 		return err
 	})
 	if err != nil {

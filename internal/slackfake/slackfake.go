@@ -56,6 +56,7 @@ type Server struct {
 	calls    []Call
 	failures map[string][]failure
 	handlers map[string]func(Call) (int, any)
+	delays   map[string]time.Duration
 	messages map[string][]*Message
 	views    map[string]*View
 	homes    map[string]json.RawMessage
@@ -147,7 +148,7 @@ func New(opts Options) *Server {
 		opts.Logf = func(string, ...any) {}
 	}
 	s := &Server{
-		opts: opts, changed: make(chan struct{}), failures: map[string][]failure{}, handlers: map[string]func(Call) (int, any){},
+		opts: opts, changed: make(chan struct{}), failures: map[string][]failure{}, handlers: map[string]func(Call) (int, any){}, delays: map[string]time.Duration{},
 		messages: map[string][]*Message{}, views: map[string]*View{}, homes: map[string]json.RawMessage{},
 		missing: map[string]string{}, triggers: map[string]time.Time{}, usedTriggers: map[string]bool{}, pending: map[string]*delivery{},
 	}
@@ -229,8 +230,12 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		s.failures[method] = fs[1:]
 	}
 	handler := s.handlers[method]
+	delay := s.delays[method]
 	s.notify()
 	s.mu.Unlock()
+	// A slow method answers late but still does its work, even if the client gave up
+	// waiting: Slack finishes a request it has received.
+	time.Sleep(delay)
 
 	if fail != nil {
 		if fail.retryAfter > 0 {
@@ -507,6 +512,13 @@ func (s *Server) FailNext(method string, n int, status int, retryAfter time.Dura
 	for range n {
 		s.failures[method] = append(s.failures[method], failure{status: status, retryAfter: retryAfter})
 	}
+}
+
+// Delay makes every later call of method wait d before it is handled and answered.
+func (s *Server) Delay(method string, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delays[method] = d
 }
 
 // Handle overrides one method.
