@@ -82,6 +82,12 @@ func (w *tlogWriter) Write(p []byte) (int, error) {
 
 func newHarness(t testing.TB, cfgYAML string) *harness {
 	t.Helper()
+	return newHarnessOn(t, cfgYAML, pgtest.ConnString(t))
+}
+
+// newHarnessOn runs the harness on the database at connString (a migrated one).
+func newHarnessOn(t testing.TB, cfgYAML, connString string) *harness {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
 	cfg, err := config.Parse("test.yaml", []byte(cfgYAML))
@@ -95,7 +101,7 @@ func newHarness(t testing.TB, cfgYAML string) *harness {
 	}
 	h := &harness{t: t, ctx: ctx, cfg: cfg, clock: &clock{now: time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)}}
 	// The pool is sized as in production (database.Open).
-	poolCfg, err := pgxpool.ParseConfig(pgtest.ConnString(t))
+	poolCfg, err := pgxpool.ParseConfig(connString)
 	if err != nil {
 		t.Fatal(err)
 	}
