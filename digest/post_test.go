@@ -2,6 +2,7 @@ package digest
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -326,5 +327,63 @@ func TestPostRetriesSlackFailures(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLeaderStoppedOtherReplicaTakesOver: two replicas run the scheduled digests on one
+// database; River elects one leader, which alone enqueues periodic jobs. When it is
+// stopped, the other replica becomes leader and the next digest is posted by it, once.
+func TestLeaderStoppedOtherReplicaTakesOver(t *testing.T) {
+	t.Parallel()
+	pf := newPostFixture(t)
+	replicas := []*river.Client[pgx.Tx]{pf.runJobs(t, true), pf.runJobs(t, true)}
+	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+	defer cancel()
+	if _, err := pf.fake.WaitMessages(ctx, "C0LEAD", 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	leaderID := func() string {
+		var id string
+		if err := pf.pool.QueryRow(ctx, `SELECT leader_id FROM river_leader`).Scan(&id); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			t.Fatal(err)
+		}
+		return id
+	}
+	first := leaderID()
+	var leader, other *river.Client[pgx.Tx]
+	for _, r := range replicas {
+		if r.ID() == first {
+			leader = r
+		} else {
+			other = r
+		}
+	}
+	if leader == nil {
+		t.Fatalf("leader %q is neither replica", first)
+	}
+
+	// A week later, the leader is stopped; the other replica must post that week's digest.
+	pf.setNow(pf.now().AddDate(0, 0, 7))
+	stopCtx, stop := context.WithTimeout(ctx, 10*time.Second)
+	defer stop()
+	if err := leader.Stop(stopCtx); err != nil {
+		t.Fatal(err)
+	}
+	stopped := time.Now()
+	msgs, err := pf.fake.WaitMessages(ctx, "C0LEAD", 2, nil)
+	if err != nil {
+		t.Fatalf("no digest after the leader stopped (leader now %q): %v", leaderID(), err)
+	}
+	t.Logf("the other replica posted the next digest %s after the leader stopped", time.Since(stopped).Round(time.Millisecond))
+	if got := leaderID(); got != other.ID() {
+		t.Errorf("leader is %q, want the remaining replica %q", got, other.ID())
+	}
+	p, _ := pf.defs[0].PeriodAt(pf.now())
+	if !strings.Contains(string(msgs[1].Metadata), p.End.Format(time.RFC3339)) {
+		t.Errorf("the second digest is not this week's: %s", msgs[1].Metadata)
+	}
+	time.Sleep(500 * time.Millisecond) // room for a duplicate to show up
+	if n := len(pf.posts("C0LEAD")); n != 2 {
+		t.Errorf("%d digests for two weeks, want 2", n)
 	}
 }
