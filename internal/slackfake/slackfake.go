@@ -702,6 +702,21 @@ func (s *Server) DuplicateAcks() int {
 	return s.dupAcks
 }
 
+// Forget drops everything recorded so far (calls, messages, views, App Homes, ack
+// latencies), keeping connections, deliveries in flight and the counters: long runs
+// measure their own memory, not the fake's records.
+func (s *Server) Forget() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls = nil
+	s.messages = map[string][]*Message{}
+	s.views = map[string]*View{}
+	s.homes = map[string]json.RawMessage{}
+	s.triggers = map[string]time.Time{}
+	s.usedTriggers = map[string]bool{}
+	s.latencies, s.latType = nil, nil
+}
+
 // ----- Socket Mode -----
 
 type socket struct {
