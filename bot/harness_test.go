@@ -85,8 +85,9 @@ func newHarness(t testing.TB, cfgYAML string) *harness {
 	return newHarnessOn(t, cfgYAML, pgtest.ConnString(t))
 }
 
-// newHarnessOn runs the harness on the database at connString (a migrated one).
-func newHarnessOn(t testing.TB, cfgYAML, connString string) *harness {
+// newHarnessOn runs the harness on the database at connString (a migrated one); quiet
+// drops vosbot's logs, which long runs would otherwise keep in the test's output.
+func newHarnessOn(t testing.TB, cfgYAML, connString string, quiet ...bool) *harness {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
@@ -95,7 +96,7 @@ func newHarnessOn(t testing.TB, cfgYAML, connString string) *harness {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(newTLog(t), &slog.HandlerOptions{Level: slog.LevelInfo}))
-	if _, isBench := t.(*testing.B); isBench {
+	if _, isBench := t.(*testing.B); isBench || (len(quiet) > 0 && quiet[0]) {
 		// Benchmarks measure vosbot, not the test log.
 		log = slog.New(slog.NewJSONHandler(io.Discard, nil))
 	}

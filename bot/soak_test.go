@@ -14,6 +14,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/vosbot/vosbot/feedback"
+	"github.com/vosbot/vosbot/internal/pgtest"
 	"github.com/vosbot/vosbot/internal/slackfake"
 )
 
@@ -31,6 +32,9 @@ type soakSample struct {
 // median of the first quarter (after a warm-up). On demand only:
 //
 //	VOS_SOAK=1 go test ./bot -run TestSoak -v -timeout 20m
+//
+// (VOS_SOAK_DURATION=1m for a quick look). vosbot's own logs are dropped: the samples
+// measure vosbot, not the test's log.
 func TestSoak(t *testing.T) {
 	if os.Getenv("VOS_SOAK") != "1" {
 		t.Skip("soak test: set VOS_SOAK=1 (and optionally VOS_SOAK_DURATION, default 10m) to run it")
@@ -40,7 +44,7 @@ func TestSoak(t *testing.T) {
 		duration = d
 	}
 	every := max(duration/120, time.Second)
-	h := newHarness(t, escalationE2EConfig)
+	h := newHarnessOn(t, escalationE2EConfig, pgtest.ConnString(t), true)
 	// The harness context would end the run after a minute.
 	ctx, cancel := context.WithTimeout(context.Background(), duration+2*time.Minute)
 	defer cancel()

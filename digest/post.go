@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -102,7 +103,8 @@ DO UPDATE SET status = 'failed', attempts = digest_runs.attempts + 1, error = EX
 WHERE digest_runs.status <> 'posted'`
 
 // sentGrace is how long a digest post already sent to Slack may still take after a stop
-// was asked for; `vosbot run` stops within its 10 s budget all the same.
+// was asked for, to be answered and recorded; `vosbot run` stops within its 10 s budget
+// all the same.
 const sentGrace = 5 * time.Second
 
 // Post builds and posts the digest d for period p, once: the (channel, period end) row
@@ -117,39 +119,49 @@ const sentGrace = 5 * time.Second
 func (ps *Poster) Post(ctx context.Context, d Definition, p Period, opts PostOptions) (Result, error) {
 	var res Result
 	now := ps.Now()
-	sent, cancelSent := context.WithTimeout(context.WithoutCancel(ctx), sentGrace)
-	defer cancelSent()
-	// The transaction ends on the detached context so that what was posted is recorded.
-	err := pgx.BeginFunc(sent, ps.Pool, func(tx pgx.Tx) error {
+	// The transaction's context follows ctx until the message is sent; from then on a
+	// stop leaves it sentGrace to finish, so that what was posted is recorded.
+	txCtx, cancelTx := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelTx()
+	var sending atomic.Bool
+	stopWatching := context.AfterFunc(ctx, func() {
+		if !sending.Load() {
+			cancelTx()
+			return
+		}
+		time.AfterFunc(sentGrace, cancelTx)
+	})
+	defer stopWatching()
+	err := pgx.BeginFunc(txCtx, ps.Pool, func(tx pgx.Tx) error {
 		var runID int64
 		if opts.Force {
-			if err := tx.QueryRow(ctx, insertForcedRun, d.Channel, p.Start, p.End, opts.Late, now).Scan(&runID); err != nil {
+			if err := tx.QueryRow(txCtx, insertForcedRun, d.Channel, p.Start, p.End, opts.Late, now).Scan(&runID); err != nil {
 				return err
 			}
 		} else {
-			if _, err := tx.Exec(ctx, insertRun, d.Channel, p.Start, p.End, opts.Late, now); err != nil {
+			if _, err := tx.Exec(txCtx, insertRun, d.Channel, p.Start, p.End, opts.Late, now); err != nil {
 				return err
 			}
 			var status string
 			var ts *string
-			if err := tx.QueryRow(ctx, lockRun, d.Channel, p.End).Scan(&runID, &status, &ts); err != nil {
+			if err := tx.QueryRow(txCtx, lockRun, d.Channel, p.End).Scan(&runID, &status, &ts); err != nil {
 				return err
 			}
 			if status == "posted" && ts != nil {
 				res.TS = *ts
 				return nil
 			}
-			if found, err := ps.findPosted(ctx, d.Channel, p); err != nil {
+			if found, err := ps.findPosted(txCtx, d.Channel, p); err != nil {
 				ps.Log.Warn("could not read the channel to check for an earlier post; posting", "channel", d.Channel, "error", err)
 			} else if found != "" {
 				ps.Log.Info("digest found already posted in the channel; recording it", "channel", d.Channel, "period_end", p.End, "ts", found)
 				res.TS = found
-				_, err := tx.Exec(ctx, markPosted, runID, found, now, nil)
+				_, err := tx.Exec(txCtx, markPosted, runID, found, now, nil)
 				return err
 			}
 		}
 		// Built on this transaction's connection: a post holds one connection at most.
-		r, err := ps.Builder.BuildWith(ctx, tx, d, p)
+		r, err := ps.Builder.BuildWith(txCtx, tx, d, p)
 		if err != nil {
 			return err
 		}
@@ -158,15 +170,16 @@ func (ps *Poster) Post(ctx context.Context, d Definition, p Period, opts PostOpt
 		meta := slack.SlackMetadata{EventType: metadataEvent, EventPayload: map[string]any{
 			"channel": d.Channel, "period_start": p.Start.Format(time.RFC3339), "period_end": p.End.Format(time.RFC3339),
 		}}
-		if err := ctx.Err(); err != nil {
+		sending.Store(true)
+		if err := txCtx.Err(); err != nil {
 			return err // stopped before anything was sent
 		}
-		_, ts, err := ps.Slack.PostMessageContext(sent, d.Channel, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...), slack.MsgOptionMetadata(meta))
+		_, ts, err := ps.Slack.PostMessageContext(txCtx, d.Channel, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...), slack.MsgOptionMetadata(meta))
 		if err != nil {
 			return &postError{err: err}
 		}
 		res.TS, res.Posted = ts, true
-		_, err = tx.Exec(sent, markPosted, runID, ts, ps.Now(), r.Summary())
+		_, err = tx.Exec(txCtx, markPosted, runID, ts, ps.Now(), r.Summary())
 		return err
 	})
 	if err != nil {

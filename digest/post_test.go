@@ -293,6 +293,8 @@ func TestNeverFiringScheduleLeftOut(t *testing.T) {
 // TestPostRetriesSlackFailures: each Web API method a digest post calls answers once with
 // a 429 (Retry-After: 1) or a 5xx; the call is retried unchanged, no earlier than
 // Retry-After (read off the fake's recorded call times), and the digest is posted once.
+// chat.postMessage is retried at once on a 429 only; after a 5xx the attempt fails and
+// the next one (the job's retry) checks the channel first.
 func TestPostRetriesSlackFailures(t *testing.T) {
 	t.Parallel()
 	failures := []struct {
@@ -314,6 +316,14 @@ func TestPostRetriesSlackFailures(t *testing.T) {
 				from := len(pf.fake.Calls(method))
 				pf.fake.FailNext(method, 1, f.status, f.retryAfter)
 				res, err := pf.poster.Post(pf.ctx, d, p, PostOptions{})
+				if method == "chat.postMessage" && f.status >= 500 {
+					// Not retried blindly (Slack may have posted): the attempt fails and
+					// the job's retry looks in the channel first, then posts.
+					if err == nil {
+						t.Fatalf("%s on chat.postMessage: the post was retried at once", f.name)
+					}
+					res, err = pf.poster.Post(pf.ctx, d, p, PostOptions{})
+				}
 				if err != nil || !res.Posted {
 					t.Fatalf("%s: %+v %v", f.name, res, err)
 				}
@@ -385,5 +395,33 @@ func TestLeaderStoppedOtherReplicaTakesOver(t *testing.T) {
 	time.Sleep(500 * time.Millisecond) // room for a duplicate to show up
 	if n := len(pf.posts("C0LEAD")); n != 2 {
 		t.Errorf("%d digests for two weeks, want 2", n)
+	}
+}
+
+// TestPostAnsweredFailureAfterPosting: Slack posts the digest but its answer is a 5xx
+// (lost on the way back). The post is not sent again blindly: the attempt fails, and the
+// next one (the job's retry, or the operator running digest post again) finds the
+// message in the channel and records it. One digest.
+func TestPostAnsweredFailureAfterPosting(t *testing.T) {
+	t.Parallel()
+	pf := newPostFixture(t)
+	d := pf.defs[0]
+	p, _ := d.PeriodAt(pf.now())
+	pf.fake.FailAfterNext("chat.postMessage", 1, http.StatusInternalServerError)
+	if res, err := pf.poster.Post(pf.ctx, d, p, PostOptions{}); err == nil {
+		t.Logf("first attempt: %+v", res)
+	} else {
+		t.Logf("first attempt failed as it should: %v", err)
+	}
+	res, err := pf.poster.Post(pf.ctx, d, p, PostOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	posts := pf.posts("C0LEAD")
+	if len(posts) != 1 {
+		t.Fatalf("%d digests in the channel, want 1", len(posts))
+	}
+	if res.TS != posts[0].TS {
+		t.Errorf("recorded %q, the channel holds %q", res.TS, posts[0].TS)
 	}
 }

@@ -128,6 +128,9 @@ type View struct {
 type failure struct {
 	status     int
 	retryAfter time.Duration
+	// after: the call is handled (a message posted) before the failure is answered, as
+	// when Slack's answer is lost on the way back.
+	after bool
 }
 
 // New starts a fake Slack on 127.0.0.1.
@@ -237,6 +240,15 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	// waiting: Slack finishes a request it has received.
 	time.Sleep(delay)
 
+	if fail != nil && fail.after {
+		if method == "apps.connections.open" || call.Token != s.opts.BotToken || handler != nil {
+			panic("slackfake: FailAfterNext is for Web API methods with their default behaviour")
+		}
+		s.answer(call)
+		s.opts.Logf("slackfake: %s handled, then answered %d", method, fail.status)
+		w.WriteHeader(fail.status)
+		return
+	}
 	if fail != nil {
 		if fail.retryAfter > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(int((fail.retryAfter+time.Second-1)/time.Second)))
@@ -519,6 +531,16 @@ func (s *Server) Delay(method string, d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.delays[method] = d
+}
+
+// FailAfterNext makes the next n calls of method do their work (post the message) and
+// then answer status (a 5xx): Slack's answer lost after it acted.
+func (s *Server) FailAfterNext(method string, n int, status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.failures[method] = append(s.failures[method], failure{status: status, after: true})
+	}
 }
 
 // Handle overrides one method.
