@@ -59,10 +59,11 @@ func TestPostgresRestartedDuringTraffic(t *testing.T) {
 	// Before: saved and confirmed.
 	submit("before", 10, true)
 	settle(t, h, "feedback_saved")
-	// Saved, but Slack fails their confirmations (5xx on every try of the slack-go
-	// retries), so the jobs wait for a River retry when the database goes away.
+	// Saved, but Slack fails their confirmations (a 5xx, which chat.postMessage does not
+	// retry at once), so the jobs wait for River's retry, a second away, when the
+	// database goes away just after.
 	const queued = 5
-	h.fake.FailNext("chat.postMessage", queued*5, http.StatusInternalServerError, 0)
+	h.fake.FailNext("chat.postMessage", queued, http.StatusInternalServerError, 0)
 	submit("queued", queued, true)
 	for {
 		var waiting int
