@@ -203,3 +203,30 @@ func TestSlackFailuresRetried(t *testing.T) {
 		})
 	}
 }
+
+// TestRateLimitOutlastsClientRetries: Slack answers 429 to the confirmation DM more times
+// than the client retries. The job then waits out Retry-After before it tries again
+// (River's own backoff would come back sooner), and the rep gets one confirmation.
+func TestRateLimitOutlastsClientRetries(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, feedbackConfig)
+	const refusals = 5 // the first try and the client's 4 retries
+	f := slackFailures[0]
+	// The last refusal asks for longer than River's first backoff (about a second).
+	last := slackFailure{"429", http.StatusTooManyRequests, 3 * time.Second}
+	from := len(h.fake.Calls("chat.postMessage"))
+	h.fake.FailNext("chat.postMessage", refusals-1, f.status, f.retryAfter)
+	h.fake.FailNext("chat.postMessage", 1, last.status, last.retryAfter)
+	if resp := h.submit("U0RL", slack.View{ID: "VRLX", CallbackID: feedbackCallback, State: feedbackState("won", "Acme")}); resp != nil {
+		t.Fatalf("submission answered %+v", resp)
+	}
+	h.dms("U0RL", 1, nil)
+	for i := range refusals - 1 {
+		checkRetried(t, h, "chat.postMessage", from+i, f)
+	}
+	checkRetried(t, h, "chat.postMessage", from+refusals-1, last)
+	settle(t, h, "feedback_saved")
+	if n := len(h.fake.Messages("U0RL")); n != 1 {
+		t.Errorf("%d confirmations, want 1", n)
+	}
+}
