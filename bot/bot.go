@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,19 +31,37 @@ type Slack interface {
 }
 
 // NewClient returns the Web API client: SLACK_API_URL, a per-request timeout, and
-// retries on 429 (honouring Retry-After), 5xx and dropped connections.
+// retries on 429 (honouring Retry-After), 5xx and dropped connections, except that
+// chat.postMessage is retried on 429 only (see once).
 func NewClient(botToken, appToken, apiURL string) *slack.Client {
 	retry := slack.DefaultRetryConfig()
 	retry.MaxRetries = 4
 	retry.RetryAfterDuration = 5 * time.Second
 	retry.BackoffMax = 10 * time.Second
-	retry.Handlers = append(slack.AllBuiltinRetryHandlers(retry), slack.NewServerErrorRetryHandler(retry))
+	retry.Handlers = []slack.RetryHandler{
+		once{slack.NewConnectionErrorRetryHandler()},
+		slack.NewRateLimitErrorRetryHandler(retry),
+		once{slack.NewServerErrorRetryHandler(retry)},
+	}
 	return slack.New(botToken,
 		slack.OptionAPIURL(apiURL),
 		slack.OptionAppLevelToken(appToken),
 		slack.OptionHTTPClient(&http.Client{Timeout: 15 * time.Second}),
 		slack.OptionRetryConfig(retry),
 	)
+}
+
+// once keeps a retry handler off chat.postMessage. A 5xx or a dropped connection may
+// come after Slack posted the message, and posting again would post it twice (a 429
+// always comes before: that one is retried). The caller's durable job retries instead,
+// and the digest first looks for its message in the channel.
+type once struct{ slack.RetryHandler }
+
+func (o once) ShouldRetry(state *slack.RetryState, req *http.Request, resp *http.Response, err error) (bool, time.Duration) {
+	if path.Base(req.URL.Path) == "chat.postMessage" {
+		return false, 0
+	}
+	return o.RetryHandler.ShouldRetry(state, req, resp, err)
 }
 
 // Bot handles everything that arrives over Socket Mode.

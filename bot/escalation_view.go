@@ -278,7 +278,7 @@ func escalationText(e feedback.Escalation, cfg *config.Config) string {
 	if strings.TrimSpace(e.Account) != "" {
 		account = " for " + blockkit.Escape(blockkit.Clip(e.Account, 100))
 	}
-	return fmt.Sprintf("Dropped ball #%d%s · %s · %s", e.ID, account, teamName(cfg, e.Team), e.Status.Label())
+	return fmt.Sprintf("Dropped ball #%d%s · %s · %s", e.ID, account, blockkit.Escape(teamName(cfg, e.Team)), e.Status.Label())
 }
 
 // notification is a message to one person (or the escalation's thread) about an event.

@@ -82,6 +82,13 @@ func (w *tlogWriter) Write(p []byte) (int, error) {
 
 func newHarness(t testing.TB, cfgYAML string) *harness {
 	t.Helper()
+	return newHarnessOn(t, cfgYAML, pgtest.ConnString(t))
+}
+
+// newHarnessOn runs the harness on the database at connString (a migrated one); quiet
+// drops vosbot's logs, which long runs would otherwise keep in the test's output.
+func newHarnessOn(t testing.TB, cfgYAML, connString string, quiet ...bool) *harness {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
 	cfg, err := config.Parse("test.yaml", []byte(cfgYAML))
@@ -89,13 +96,13 @@ func newHarness(t testing.TB, cfgYAML string) *harness {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(newTLog(t), &slog.HandlerOptions{Level: slog.LevelInfo}))
-	if _, isBench := t.(*testing.B); isBench {
+	if _, isBench := t.(*testing.B); isBench || (len(quiet) > 0 && quiet[0]) {
 		// Benchmarks measure vosbot, not the test log.
 		log = slog.New(slog.NewJSONHandler(io.Discard, nil))
 	}
 	h := &harness{t: t, ctx: ctx, cfg: cfg, clock: &clock{now: time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)}}
 	// The pool is sized as in production (database.Open).
-	poolCfg, err := pgxpool.ParseConfig(pgtest.ConnString(t))
+	poolCfg, err := pgxpool.ParseConfig(connString)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/slack-go/slack"
@@ -23,10 +24,16 @@ func (b *Bot) AddWorkers(workers *river.Workers) {
 	}))
 }
 
-// jobResult gives up on records that no longer exist; anything else is retried.
+// jobResult gives up on records that no longer exist, and waits out Slack's Retry-After
+// when the client's own retries of a rate limit ran out; anything else is retried.
 func (b *Bot) jobResult(err error) error {
 	if errors.Is(err, feedback.ErrNotFound) {
 		return river.JobCancel(err)
+	}
+	var rl *slack.RateLimitedError
+	if errors.As(err, &rl) {
+		b.log.Warn("Slack rate limit outlasted the client's retries; the job waits it out", "retry_after", rl.RetryAfter, "error", err)
+		return river.JobSnooze(max(rl.RetryAfter, time.Second))
 	}
 	return err
 }
@@ -52,7 +59,7 @@ func (w *feedbackSavedWorker) Work(ctx context.Context, job *river.Job[feedback.
 	}
 	text, blocks := feedbackSummary(f, job.Args.Edited, b.deps.Reasons)
 	if _, _, err := b.api.PostMessageContext(ctx, f.ReporterID, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)); err != nil {
-		return fmt.Errorf("confirm feedback %d to %s: %w", f.ID, f.ReporterID, err)
+		return b.jobResult(fmt.Errorf("confirm feedback %d to %s: %w", f.ID, f.ReporterID, err))
 	}
 	return nil
 }

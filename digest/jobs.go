@@ -2,11 +2,13 @@ package digest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
+	"github.com/slack-go/slack"
 )
 
 // PostArgs posts one digest for the period ending at PeriodEnd.
@@ -67,6 +69,11 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[PostArgs]) error {
 	if err != nil && Permanent(err) {
 		w.Poster.Log.Error("digest not posted: invite the bot to the channel or fix its id in the configuration", "channel", d.Channel, "error", err)
 		return river.JobCancel(err)
+	}
+	var rl *slack.RateLimitedError
+	if errors.As(err, &rl) {
+		// The client's own retries ran out: wait out Slack's Retry-After.
+		return river.JobSnooze(max(rl.RetryAfter, time.Second))
 	}
 	return err
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -101,43 +102,66 @@ ON CONFLICT (channel_id, period_end) WHERE NOT forced
 DO UPDATE SET status = 'failed', attempts = digest_runs.attempts + 1, error = EXCLUDED.error
 WHERE digest_runs.status <> 'posted'`
 
+// sentGrace is how long a digest post already sent to Slack may still take after a stop
+// was asked for, to be answered and recorded; `vosbot run` stops within its 10 s budget
+// all the same.
+const sentGrace = 5 * time.Second
+
 // Post builds and posts the digest d for period p, once: the (channel, period end) row
 // is locked while posting, so replicas and retries wait and then find it posted; and
 // when an earlier attempt posted but crashed before recording it, the message is found
 // in the channel by its metadata instead of being posted again.
+//
+// A stop (SIGTERM, a cancelled job) before the message is sent abandons the post; once
+// it is sent, the post is seen through for up to sentGrace: Slack posts a message it
+// has received even when the client stops waiting, and a restart that came before
+// Slack had finished would not find it in the channel and would post it again.
 func (ps *Poster) Post(ctx context.Context, d Definition, p Period, opts PostOptions) (Result, error) {
 	var res Result
 	now := ps.Now()
-	err := pgx.BeginFunc(ctx, ps.Pool, func(tx pgx.Tx) error {
+	// The transaction's context follows ctx until the message is sent; from then on a
+	// stop leaves it sentGrace to finish, so that what was posted is recorded.
+	txCtx, cancelTx := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelTx()
+	var sending atomic.Bool
+	stopWatching := context.AfterFunc(ctx, func() {
+		if !sending.Load() {
+			cancelTx()
+			return
+		}
+		time.AfterFunc(sentGrace, cancelTx)
+	})
+	defer stopWatching()
+	err := pgx.BeginFunc(txCtx, ps.Pool, func(tx pgx.Tx) error {
 		var runID int64
 		if opts.Force {
-			if err := tx.QueryRow(ctx, insertForcedRun, d.Channel, p.Start, p.End, opts.Late, now).Scan(&runID); err != nil {
+			if err := tx.QueryRow(txCtx, insertForcedRun, d.Channel, p.Start, p.End, opts.Late, now).Scan(&runID); err != nil {
 				return err
 			}
 		} else {
-			if _, err := tx.Exec(ctx, insertRun, d.Channel, p.Start, p.End, opts.Late, now); err != nil {
+			if _, err := tx.Exec(txCtx, insertRun, d.Channel, p.Start, p.End, opts.Late, now); err != nil {
 				return err
 			}
 			var status string
 			var ts *string
-			if err := tx.QueryRow(ctx, lockRun, d.Channel, p.End).Scan(&runID, &status, &ts); err != nil {
+			if err := tx.QueryRow(txCtx, lockRun, d.Channel, p.End).Scan(&runID, &status, &ts); err != nil {
 				return err
 			}
 			if status == "posted" && ts != nil {
 				res.TS = *ts
 				return nil
 			}
-			if found, err := ps.findPosted(ctx, d.Channel, p); err != nil {
+			if found, err := ps.findPosted(txCtx, d.Channel, p); err != nil {
 				ps.Log.Warn("could not read the channel to check for an earlier post; posting", "channel", d.Channel, "error", err)
 			} else if found != "" {
 				ps.Log.Info("digest found already posted in the channel; recording it", "channel", d.Channel, "period_end", p.End, "ts", found)
 				res.TS = found
-				_, err := tx.Exec(ctx, markPosted, runID, found, now, nil)
+				_, err := tx.Exec(txCtx, markPosted, runID, found, now, nil)
 				return err
 			}
 		}
 		// Built on this transaction's connection: a post holds one connection at most.
-		r, err := ps.Builder.BuildWith(ctx, tx, d, p)
+		r, err := ps.Builder.BuildWith(txCtx, tx, d, p)
 		if err != nil {
 			return err
 		}
@@ -146,12 +170,16 @@ func (ps *Poster) Post(ctx context.Context, d Definition, p Period, opts PostOpt
 		meta := slack.SlackMetadata{EventType: metadataEvent, EventPayload: map[string]any{
 			"channel": d.Channel, "period_start": p.Start.Format(time.RFC3339), "period_end": p.End.Format(time.RFC3339),
 		}}
-		_, ts, err := ps.Slack.PostMessageContext(ctx, d.Channel, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...), slack.MsgOptionMetadata(meta))
+		sending.Store(true)
+		if err := txCtx.Err(); err != nil {
+			return err // stopped before anything was sent
+		}
+		_, ts, err := ps.Slack.PostMessageContext(txCtx, d.Channel, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...), slack.MsgOptionMetadata(meta))
 		if err != nil {
 			return &postError{err: err}
 		}
 		res.TS, res.Posted = ts, true
-		_, err = tx.Exec(ctx, markPosted, runID, ts, ps.Now(), r.Summary())
+		_, err = tx.Exec(txCtx, markPosted, runID, ts, ps.Now(), r.Summary())
 		return err
 	})
 	if err != nil {

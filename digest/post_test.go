@@ -2,6 +2,7 @@ package digest
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -286,5 +287,141 @@ func TestNeverFiringScheduleLeftOut(t *testing.T) {
 	jobs := pf.poster.PeriodicJobs(append(pf.defs, never))
 	if len(jobs) != len(pf.defs) {
 		t.Errorf("%d periodic jobs, want %d (the never-firing one left out)", len(jobs), len(pf.defs))
+	}
+}
+
+// TestPostRetriesSlackFailures: each Web API method a digest post calls answers once with
+// a 429 (Retry-After: 1) or a 5xx; the call is retried unchanged, no earlier than
+// Retry-After (read off the fake's recorded call times), and the digest is posted once.
+// chat.postMessage is retried at once on a 429 only; after a 5xx the attempt fails and
+// the next one (the job's retry) checks the channel first.
+func TestPostRetriesSlackFailures(t *testing.T) {
+	t.Parallel()
+	failures := []struct {
+		name       string
+		status     int
+		retryAfter time.Duration
+	}{
+		{"429", http.StatusTooManyRequests, time.Second},
+		{"500", http.StatusInternalServerError, 0},
+		{"503", http.StatusServiceUnavailable, 0},
+	}
+	for _, method := range []string{"conversations.history", "chat.postMessage"} {
+		t.Run(method, func(t *testing.T) {
+			t.Parallel()
+			pf := newPostFixture(t)
+			d := pf.defs[0]
+			for week, f := range failures {
+				p, _ := d.PeriodAt(pf.now().AddDate(0, 0, -7*week))
+				from := len(pf.fake.Calls(method))
+				pf.fake.FailNext(method, 1, f.status, f.retryAfter)
+				res, err := pf.poster.Post(pf.ctx, d, p, PostOptions{})
+				if method == "chat.postMessage" && f.status >= 500 {
+					// Not retried blindly (Slack may have posted): the attempt fails and
+					// the job's retry looks in the channel first, then posts.
+					if err == nil {
+						t.Fatalf("%s on chat.postMessage: the post was retried at once", f.name)
+					}
+					res, err = pf.poster.Post(pf.ctx, d, p, PostOptions{})
+				}
+				if err != nil || !res.Posted {
+					t.Fatalf("%s: %+v %v", f.name, res, err)
+				}
+				gap, err := pf.fake.WaitRetry(pf.ctx, method, from, f.retryAfter)
+				if err != nil {
+					t.Fatalf("%s: %v", f.name, err)
+				}
+				t.Logf("%s: %s retried after %s", method, f.name, gap.Round(time.Millisecond))
+				if n := len(pf.posts("C0LEAD")); n != week+1 {
+					t.Errorf("%s: %d digests for %d periods", f.name, n, week+1)
+				}
+			}
+		})
+	}
+}
+
+// TestLeaderStoppedOtherReplicaTakesOver: two replicas run the scheduled digests on one
+// database; River elects one leader, which alone enqueues periodic jobs. When it is
+// stopped, the other replica becomes leader and the next digest is posted by it, once.
+func TestLeaderStoppedOtherReplicaTakesOver(t *testing.T) {
+	t.Parallel()
+	pf := newPostFixture(t)
+	replicas := []*river.Client[pgx.Tx]{pf.runJobs(t, true), pf.runJobs(t, true)}
+	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+	defer cancel()
+	if _, err := pf.fake.WaitMessages(ctx, "C0LEAD", 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	leaderID := func() string {
+		var id string
+		if err := pf.pool.QueryRow(ctx, `SELECT leader_id FROM river_leader`).Scan(&id); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			t.Fatal(err)
+		}
+		return id
+	}
+	first := leaderID()
+	var leader, other *river.Client[pgx.Tx]
+	for _, r := range replicas {
+		if r.ID() == first {
+			leader = r
+		} else {
+			other = r
+		}
+	}
+	if leader == nil {
+		t.Fatalf("leader %q is neither replica", first)
+	}
+
+	// A week later, the leader is stopped; the other replica must post that week's digest.
+	pf.setNow(pf.now().AddDate(0, 0, 7))
+	stopCtx, stop := context.WithTimeout(ctx, 10*time.Second)
+	defer stop()
+	if err := leader.Stop(stopCtx); err != nil {
+		t.Fatal(err)
+	}
+	stopped := time.Now()
+	msgs, err := pf.fake.WaitMessages(ctx, "C0LEAD", 2, nil)
+	if err != nil {
+		t.Fatalf("no digest after the leader stopped (leader now %q): %v", leaderID(), err)
+	}
+	t.Logf("the other replica posted the next digest %s after the leader stopped", time.Since(stopped).Round(time.Millisecond))
+	if got := leaderID(); got != other.ID() {
+		t.Errorf("leader is %q, want the remaining replica %q", got, other.ID())
+	}
+	p, _ := pf.defs[0].PeriodAt(pf.now())
+	if !strings.Contains(string(msgs[1].Metadata), p.End.Format(time.RFC3339)) {
+		t.Errorf("the second digest is not this week's: %s", msgs[1].Metadata)
+	}
+	time.Sleep(500 * time.Millisecond) // room for a duplicate to show up
+	if n := len(pf.posts("C0LEAD")); n != 2 {
+		t.Errorf("%d digests for two weeks, want 2", n)
+	}
+}
+
+// TestPostAnsweredFailureAfterPosting: Slack posts the digest but its answer is a 5xx
+// (lost on the way back). The post is not sent again blindly: the attempt fails, and the
+// next one (the job's retry, or the operator running digest post again) finds the
+// message in the channel and records it. One digest.
+func TestPostAnsweredFailureAfterPosting(t *testing.T) {
+	t.Parallel()
+	pf := newPostFixture(t)
+	d := pf.defs[0]
+	p, _ := d.PeriodAt(pf.now())
+	pf.fake.FailAfterNext("chat.postMessage", 1, http.StatusInternalServerError)
+	if res, err := pf.poster.Post(pf.ctx, d, p, PostOptions{}); err == nil {
+		t.Logf("first attempt: %+v", res)
+	} else {
+		t.Logf("first attempt failed as it should: %v", err)
+	}
+	res, err := pf.poster.Post(pf.ctx, d, p, PostOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	posts := pf.posts("C0LEAD")
+	if len(posts) != 1 {
+		t.Fatalf("%d digests in the channel, want 1", len(posts))
+	}
+	if res.TS != posts[0].TS {
+		t.Errorf("recorded %q, the channel holds %q", res.TS, posts[0].TS)
 	}
 }

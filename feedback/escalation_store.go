@@ -151,7 +151,8 @@ func (s *Store) RaiseEscalation(ctx context.Context, cfg *config.Config, e Escal
 	ack, resolve := slaFor(cfg, e.Team)
 	e.AckDueAt, e.ResolveDueAt = e.CreatedAt.Add(ack), e.CreatedAt.Add(resolve)
 	var id int64
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		created = false
 		err := tx.QueryRow(ctx, insertEscalation, e.CreatedAt, e.ReporterID, e.Team, e.Account, e.Severity,
 			centsOrNil(e.RevenueAtRisk), e.Currency, e.Summary, e.Needed, e.HideName, e.AckDueAt, e.ResolveDueAt,
 			e.Source, e.Key).Scan(&id)
@@ -222,7 +223,8 @@ WHERE id = $1`
 func (s *Store) ApplyAct(ctx context.Context, cfg *config.Config, a Act) (Escalation, Event, error) {
 	now := s.now()
 	var ev Event
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		ev = Event{}
 		e, err := escalationWhere(ctx, tx, selectEscalationByIDForUpdate, a.EscalationID)
 		if err != nil {
 			return err

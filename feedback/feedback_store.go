@@ -168,7 +168,8 @@ func (s *Store) SaveFeedback(ctx context.Context, f Feedback) (saved Feedback, c
 		f.CreatedAt = s.now()
 	}
 	var id int64
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		created = false
 		names, keys, err := canonicalCompetitors(ctx, tx, f.Competitors)
 		if err != nil {
 			return err
@@ -231,7 +232,8 @@ WHERE id = $1`
 // edit view (viewID) changes nothing and returns changed=false.
 func (s *Store) EditFeedback(ctx context.Context, id int64, editorID, viewID string, isAdmin bool, f Feedback) (saved Feedback, changed bool, err error) {
 	now := s.now()
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		changed = false
 		var reporter string
 		if err := tx.QueryRow(ctx, lockFeedback, id).Scan(&reporter); errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("feedback %d: %w", id, ErrNotFound)

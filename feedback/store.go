@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
@@ -77,4 +78,19 @@ func (s *Store) enqueue(ctx context.Context, tx pgx.Tx, jobs ...river.JobArgs) e
 		return fmt.Errorf("enqueue %s: %w", jobs[0].Kind(), err)
 	}
 	return nil
+}
+
+// inTx runs fn in a transaction. When the first attempt fails on a dead connection
+// before anything reached the server (after a database restart the pool still holds
+// connections to the old server), the pool's connections are dropped and fn runs once
+// more: nothing was done, so this is safe, and a rep's first submission after the
+// database came back is not refused for nothing. fn must start from scratch each time.
+func (s *Store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
+	err := pgx.BeginFunc(ctx, s.pool, fn)
+	if err != nil && pgconn.SafeToRetry(err) && ctx.Err() == nil {
+		s.log.Warn("database connection was dead (restarted?); reconnecting and trying again", "error", err)
+		s.pool.Reset()
+		err = pgx.BeginFunc(ctx, s.pool, fn)
+	}
+	return err
 }

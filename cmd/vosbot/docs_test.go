@@ -31,7 +31,7 @@ func TestDocsNameRealCommandsAndVariables(t *testing.T) {
 		names = append(names, c.name)
 	}
 	readme, _ := os.ReadFile("../../README.md")
-	for _, link := range []string{"docs/setup.md", "docs/operations.md"} {
+	for _, link := range []string{"docs/setup.md", "docs/operations.md", "RELIABILITY.md"} {
 		if !strings.Contains(string(readme), link) {
 			t.Errorf("README.md does not link %s", link)
 		}

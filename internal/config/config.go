@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
@@ -222,20 +223,22 @@ func Parse(path string, data []byte) (*Config, error) {
 	var f file
 	if len(bytes.TrimSpace(data)) > 0 {
 		if err := yaml.Unmarshal(data, &root); err != nil {
-			return nil, yamlError(path, err)
+			return nil, yamlError(path, data, err)
 		}
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		dec.KnownFields(true)
 		if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
-			return nil, yamlError(path, err)
+			return nil, yamlError(path, data, err)
 		}
 	}
 	v := validator{path: path, root: &root}
 	return v.config(&f)
 }
 
-// yamlError turns a yaml error into an *Error with the line of its first problem.
-func yamlError(path string, err error) error {
+// yamlError turns a yaml error into an *Error with the line of its first problem. The
+// few errors yaml reports without a line (bytes that are not text, a document cut short)
+// get the line of the first byte that is not text, or else the last line.
+func yamlError(path string, data []byte, err error) error {
 	var te *yaml.TypeError
 	msg := err.Error()
 	if errors.As(err, &te) && len(te.Errors) > 0 {
@@ -247,10 +250,33 @@ func yamlError(path string, err error) error {
 		line, _ = strconv.Atoi(m[1])
 		msg = m[2]
 	}
+	if line == 0 {
+		line = unreadableLine(data)
+	}
 	if m := unknownField.FindStringSubmatch(msg); m != nil {
 		msg = fmt.Sprintf("unknown key %q", m[1])
 	}
 	return &Error{Path: path, Line: line, Msg: msg}
+}
+
+// unreadableLine is the line of the first byte of data that YAML refuses as text
+// (invalid UTF-8, a control character), or the last line when there is none.
+func unreadableLine(data []byte) int {
+	line := 1
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if (r == utf8.RuneError && size == 1) || (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f {
+			return line
+		}
+		if r == '\n' {
+			line++
+		}
+		i += size
+	}
+	if len(data) > 0 && data[len(data)-1] == '\n' {
+		line--
+	}
+	return max(line, 1)
 }
 
 type validator struct {

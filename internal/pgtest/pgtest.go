@@ -189,3 +189,67 @@ func New(t testing.TB) *pgxpool.Pool {
 	t.Cleanup(pool.Close) // registered after the drop, so it runs first
 	return pool
 }
+
+// OwnServer starts a PostgreSQL server for the test alone, with a migrated database,
+// for tests that stop and start it (the shared server serves every test of the binary).
+// It returns the server, its directory and the database's connection string. The test
+// may Stop the server and start it again with pglocal.Start on dir (then stopping that
+// one itself); the first is stopped and the directory removed when the test ends.
+func OwnServer(t testing.TB) (srv *pglocal.Server, dir, connString string) {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "vos-own-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	srv, err = pglocal.Start(ctx, pglocal.Options{Dir: dir, Ephemeral: true})
+	if err != nil {
+		t.Fatalf("pgtest: own server: %v", err)
+	}
+	t.Cleanup(func() { _ = srv.Stop(context.Background()) })
+	connString = srv.ConnString("postgres")
+	pool, err := pgxpool.New(ctx, connString)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if _, err := migrations.Apply(ctx, pool, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatalf("pgtest: own server: %v", err)
+	}
+	return srv, dir, connString
+}
+
+// FillIdle opens every connection pool may hold and returns them to it idle, as a busy
+// production pool has them when its server goes away.
+func FillIdle(t testing.TB, pool *pgxpool.Pool) {
+	t.Helper()
+	var held []*pgxpool.Conn
+	defer func() {
+		for _, c := range held {
+			c.Release()
+		}
+	}()
+	for range pool.Config().MaxConns {
+		c, err := pool.Acquire(context.Background())
+		if err != nil {
+			t.Fatalf("pgtest: %v", err)
+		}
+		held = append(held, c)
+	}
+}
+
+// StartAgain starts the server of an OwnServer directory after the test stopped it,
+// and stops it when the test ends.
+func StartAgain(t testing.TB, dir string) *pglocal.Server {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	srv, err := pglocal.Start(ctx, pglocal.Options{Dir: dir, Ephemeral: true})
+	if err != nil {
+		t.Fatalf("pgtest: start again: %v", err)
+	}
+	t.Cleanup(func() { _ = srv.Stop(context.Background()) })
+	return srv
+}

@@ -56,6 +56,7 @@ type Server struct {
 	calls    []Call
 	failures map[string][]failure
 	handlers map[string]func(Call) (int, any)
+	delays   map[string]time.Duration
 	messages map[string][]*Message
 	views    map[string]*View
 	homes    map[string]json.RawMessage
@@ -127,6 +128,9 @@ type View struct {
 type failure struct {
 	status     int
 	retryAfter time.Duration
+	// after: the call is handled (a message posted) before the failure is answered, as
+	// when Slack's answer is lost on the way back.
+	after bool
 }
 
 // New starts a fake Slack on 127.0.0.1.
@@ -147,7 +151,7 @@ func New(opts Options) *Server {
 		opts.Logf = func(string, ...any) {}
 	}
 	s := &Server{
-		opts: opts, changed: make(chan struct{}), failures: map[string][]failure{}, handlers: map[string]func(Call) (int, any){},
+		opts: opts, changed: make(chan struct{}), failures: map[string][]failure{}, handlers: map[string]func(Call) (int, any){}, delays: map[string]time.Duration{},
 		messages: map[string][]*Message{}, views: map[string]*View{}, homes: map[string]json.RawMessage{},
 		missing: map[string]string{}, triggers: map[string]time.Time{}, usedTriggers: map[string]bool{}, pending: map[string]*delivery{},
 	}
@@ -229,9 +233,22 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		s.failures[method] = fs[1:]
 	}
 	handler := s.handlers[method]
+	delay := s.delays[method]
 	s.notify()
 	s.mu.Unlock()
+	// A slow method answers late but still does its work, even if the client gave up
+	// waiting: Slack finishes a request it has received.
+	time.Sleep(delay)
 
+	if fail != nil && fail.after {
+		if method == "apps.connections.open" || call.Token != s.opts.BotToken || handler != nil {
+			panic("slackfake: FailAfterNext is for Web API methods with their default behaviour")
+		}
+		s.answer(call)
+		s.opts.Logf("slackfake: %s handled, then answered %d", method, fail.status)
+		w.WriteHeader(fail.status)
+		return
+	}
 	if fail != nil {
 		if fail.retryAfter > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(int((fail.retryAfter+time.Second-1)/time.Second)))
@@ -509,6 +526,23 @@ func (s *Server) FailNext(method string, n int, status int, retryAfter time.Dura
 	}
 }
 
+// Delay makes every later call of method wait d before it is handled and answered.
+func (s *Server) Delay(method string, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delays[method] = d
+}
+
+// FailAfterNext makes the next n calls of method do their work (post the message) and
+// then answer status (a 5xx): Slack's answer lost after it acted.
+func (s *Server) FailAfterNext(method string, n int, status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.failures[method] = append(s.failures[method], failure{status: status, after: true})
+	}
+}
+
 // Handle overrides one method.
 func (s *Server) Handle(method string, h func(Call) (status int, body any)) {
 	s.mu.Lock()
@@ -553,6 +587,26 @@ func (s *Server) WaitCalls(ctx context.Context, method string, n int) ([]Call, e
 		return count >= n
 	})
 	return s.Calls(method), err
+}
+
+// WaitRetry waits for the call of method after the one at index failed (0-based among
+// that method's calls) and returns how long after it the retry came, as recorded by the
+// fake; it fails when the retry is not the same request or came sooner than minGap
+// (the Retry-After the failed call was answered with).
+func (s *Server) WaitRetry(ctx context.Context, method string, failed int, minGap time.Duration) (time.Duration, error) {
+	calls, err := s.WaitCalls(ctx, method, failed+2)
+	if err != nil {
+		return 0, fmt.Errorf("%s was not retried: %w", method, err)
+	}
+	a, b := calls[failed], calls[failed+1]
+	if a.Form.Encode() != b.Form.Encode() || string(a.JSON) != string(b.JSON) {
+		return 0, fmt.Errorf("the retry of %s is not the refused request:\n%s %s\n%s %s", method, a.Form.Encode(), a.JSON, b.Form.Encode(), b.JSON)
+	}
+	gap := b.At.Sub(a.At)
+	if gap < minGap {
+		return gap, fmt.Errorf("%s retried %s after the refused call, sooner than Retry-After: %s", method, gap, minGap)
+	}
+	return gap, nil
 }
 
 // Messages returns the messages of a channel (or DMs to a user id), oldest first.
@@ -668,6 +722,21 @@ func (s *Server) DuplicateAcks() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.dupAcks
+}
+
+// Forget drops everything recorded so far (calls, messages, views, App Homes, ack
+// latencies), keeping connections, deliveries in flight and the counters: long runs
+// measure their own memory, not the fake's records.
+func (s *Server) Forget() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls = nil
+	s.messages = map[string][]*Message{}
+	s.views = map[string]*View{}
+	s.homes = map[string]json.RawMessage{}
+	s.triggers = map[string]time.Time{}
+	s.usedTriggers = map[string]bool{}
+	s.latencies, s.latType = nil, nil
 }
 
 // ----- Socket Mode -----
@@ -885,8 +954,15 @@ func (s *Server) Envelope(ctx context.Context, typ string, payload json.RawMessa
 		// The clock starts when the envelope is on the wire, as Slack's does: time spent
 		// queueing for the fake's own socket is not the bot's.
 		if err := k.writeRaw(msg, func() { d.sent.Store(time.Now().UnixNano()) }); err != nil {
+			// A socket already closed is not a delivery attempt: Slack sends the envelope
+			// down another connection.
+			s.opts.Logf("slackfake: writing %s to socket %d failed (%v); sending it down another", id, k.id, err)
 			k.close()
-			s.forget(id)
+			s.mu.Lock()
+			s.sockets = slices.DeleteFunc(s.sockets, func(x *socket) bool { return x == k })
+			delete(s.pending, id)
+			s.mu.Unlock()
+			attempt--
 			continue
 		}
 		timer := time.NewTimer(s.opts.AckTimeout)
