@@ -28,6 +28,7 @@ type Slack interface {
 	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
 	UpdateMessageContext(ctx context.Context, channelID, timestamp string, options ...slack.MsgOption) (string, string, string, error)
 	PostEphemeralContext(ctx context.Context, channelID, userID string, options ...slack.MsgOption) (string, error)
+	GetConversationHistoryContext(ctx context.Context, params *slack.GetConversationHistoryParameters) (*slack.GetConversationHistoryResponse, error)
 }
 
 // NewClient returns the Web API client: SLACK_API_URL, a per-request timeout, and
@@ -54,7 +55,7 @@ func NewClient(botToken, appToken, apiURL string) *slack.Client {
 // once keeps a retry handler off chat.postMessage. A 5xx or a dropped connection may
 // come after Slack posted the message, and posting again would post it twice (a 429
 // always comes before: that one is retried). The caller's durable job retries instead,
-// and the digest first looks for its message in the channel.
+// and the digest and escalation posts first look for their message in the channel.
 type once struct{ slack.RetryHandler }
 
 func (o once) ShouldRetry(state *slack.RetryState, req *http.Request, resp *http.Response, err error) (bool, time.Duration) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -187,8 +188,10 @@ func stripMentions(s string) string {
 
 // postEscalation puts the escalation in its channel or updates it there in place,
 // re-posting it when the message was deleted. The store holds the message's lock
-// meanwhile, so a raise and a quick acknowledgement never post it twice.
-func (b *Bot) postEscalation(ctx context.Context, id int64) error {
+// meanwhile, so a raise and a quick acknowledgement never post it twice. On a retry
+// (retried: an earlier attempt failed) a first post looks in the channel before posting:
+// the earlier attempt may have posted and lost Slack's answer.
+func (b *Bot) postEscalation(ctx context.Context, id int64, retried bool) error {
 	return b.deps.Store.WithMessage(ctx, id, func(e feedback.Escalation) (feedback.MessageRef, error) {
 		channel := e.ChannelID
 		if channel == "" {
@@ -196,6 +199,12 @@ func (b *Bot) postEscalation(ctx context.Context, id int64) error {
 		}
 		if channel == "" {
 			return feedback.MessageRef{}, nil // no channel configured: owners are told by DM only
+		}
+		if e.MessageTS == "" && retried {
+			if ts := b.findEscalationPost(ctx, channel, e); ts != "" {
+				b.log.Info("escalation message found already posted; recording it", "escalation_id", e.ID, "channel", channel, "ts", ts)
+				return feedback.MessageRef{ChannelID: channel, TS: ts}, nil
+			}
 		}
 		opts := []slack.MsgOption{
 			slack.MsgOptionText(escalationText(e, b.deps.Config), false),
@@ -214,12 +223,38 @@ func (b *Bot) postEscalation(ctx context.Context, id int64) error {
 				channel = configured
 			}
 		}
+		opts = append(opts, slack.MsgOptionMetadata(slack.SlackMetadata{EventType: escalationMetadataEvent,
+			EventPayload: map[string]any{"escalation_id": strconv.FormatInt(e.ID, 10)}}))
 		_, ts, err := b.api.PostMessageContext(ctx, channel, opts...)
 		if err != nil {
 			return feedback.MessageRef{}, fmt.Errorf("post escalation %d to %s: %w", e.ID, channel, err)
 		}
 		return feedback.MessageRef{ChannelID: channel, TS: ts}, nil
 	})
+}
+
+// escalationMetadataEvent marks an escalation's channel message, so that a post whose
+// answer was lost can be found instead of posted again.
+const escalationMetadataEvent = "vosbot_escalation"
+
+// findEscalationPost looks for the escalation's message among the channel's messages
+// since it was raised; "" when it is not there or the channel cannot be read.
+func (b *Bot) findEscalationPost(ctx context.Context, channel string, e feedback.Escalation) string {
+	h, err := b.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
+		ChannelID: channel, Limit: 200, IncludeAllMetadata: true,
+		Oldest: fmt.Sprintf("%d.000000", e.CreatedAt.Add(-time.Hour).Unix()),
+	})
+	if err != nil {
+		b.log.Warn("could not read the channel to check for an earlier post; posting", "escalation_id", e.ID, "channel", channel, "error", err)
+		return ""
+	}
+	want := strconv.FormatInt(e.ID, 10)
+	for _, m := range h.Messages {
+		if m.Metadata.EventType == escalationMetadataEvent && m.Metadata.EventPayload["escalation_id"] == want {
+			return m.Timestamp
+		}
+	}
+	return ""
 }
 
 // escalationChannel is where a team's escalations are posted.

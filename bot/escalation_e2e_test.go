@@ -79,6 +79,18 @@ func (h *harness) waitStored(id int64, cond func(feedback.Escalation) bool) feed
 	}
 }
 
+// channelPosts are the escalation channel's own messages (not thread replies or
+// ephemeral notes), of one escalation (0: all).
+func (h *harness) channelPosts(id int64) []slackfake.Message {
+	var out []slackfake.Message
+	for _, m := range h.fake.Messages("C0ESC") {
+		if !m.Ephemeral && m.ThreadTS == "" && (id == 0 || strings.HasPrefix(m.Text, fmt.Sprintf("Dropped ball #%d ", id))) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 // channelPost waits until the escalation's channel message matches cond.
 func (h *harness) channelPost(cond func(slackfake.Message) bool) slackfake.Message {
 	h.t.Helper()
@@ -174,14 +186,8 @@ func TestEscalationLifecycle(t *testing.T) {
 		t.Errorf("audit trail = %v", trail)
 	}
 	// One channel message for the whole lifecycle, updated in place.
-	posts := 0
-	for _, m := range h.fake.Messages("C0ESC") {
-		if !m.Ephemeral && m.ThreadTS == "" {
-			posts++
-		}
-	}
-	if posts != 1 {
-		t.Errorf("%d channel posts, want 1 updated in place", posts)
+	if posts := h.channelPosts(0); len(posts) != 1 {
+		t.Errorf("%d channel posts, want 1 updated in place", len(posts))
 	}
 	// Every Web API method called needs a scope the manifest declares.
 	for _, c := range h.fake.Calls("") {

@@ -17,7 +17,7 @@ import (
 func (b *Bot) AddWorkers(workers *river.Workers) {
 	river.AddWorker(workers, &feedbackSavedWorker{bot: b})
 	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, job *river.Job[feedback.EscalationPostArgs]) error {
-		return b.jobResult(b.postEscalation(ctx, job.Args.EscalationID))
+		return b.jobResult(b.postEscalation(ctx, job.Args.EscalationID, job.Attempt > 1))
 	}))
 	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, job *river.Job[feedback.EscalationNotifyArgs]) error {
 		return b.jobResult(b.notifyEscalation(ctx, job.Args))

@@ -137,14 +137,8 @@ func TestSlackFailuresRetried(t *testing.T) {
 			h.channelPost(func(m slackfake.Message) bool { return m.TS == post.TS && strings.Contains(m.Text, "Acknowledged") })
 			checkRetried(t, h, "chat.update", from, f)
 			settle(t, h, "escalation_post", "escalation_notify")
-			posts, updates := 0, 0
-			for _, m := range h.fake.Messages("C0ESC") {
-				if !m.Ephemeral && m.ThreadTS == "" && strings.HasPrefix(m.Text, fmt.Sprintf("Dropped ball #%d ", e.ID)) {
-					posts, updates = posts+1, m.Updates
-				}
-			}
-			if posts != 1 || updates != 1 {
-				t.Errorf("%d channel posts updated %d times, want 1 post updated once", posts, updates)
+			if posts := h.channelPosts(e.ID); len(posts) != 1 || posts[0].Updates != 1 {
+				t.Errorf("channel posts %+v, want 1 post updated once", posts)
 			}
 		}},
 		{"chat.postEphemeral", escalationE2EConfig, func(t *testing.T, h *harness, round int, f slackFailure) {
@@ -228,5 +222,26 @@ func TestRateLimitOutlastsClientRetries(t *testing.T) {
 	settle(t, h, "feedback_saved")
 	if n := len(h.fake.Messages("U0RL")); n != 1 {
 		t.Errorf("%d confirmations, want 1", n)
+	}
+}
+
+// TestEscalationPostAnsweredFailureAfterPosting: Slack posts a new escalation in its
+// channel but answers 500 (its answer lost). The post job's retry finds the message in
+// the channel by its metadata instead of posting it again: one channel post, recorded.
+func TestEscalationPostAnsweredFailureAfterPosting(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, escalationE2EConfig)
+	h.fake.FailAfterNextIn("chat.postMessage", "C0ESC", 1, http.StatusInternalServerError)
+	e := h.raiseViaSlack("VLOST", "billing", "Invoice sent twice")
+	post := h.channelPost(func(m slackfake.Message) bool {
+		return strings.HasPrefix(m.Text, fmt.Sprintf("Dropped ball #%d ", e.ID))
+	})
+	h.waitStored(e.ID, func(got feedback.Escalation) bool { return got.MessageTS != "" })
+	settle(t, h, "escalation_post", "escalation_notify")
+	if posts := h.channelPosts(0); len(posts) != 1 {
+		t.Errorf("%d channel posts for one escalation, want 1", len(posts))
+	}
+	if got, _ := h.store.Escalation(h.ctx, e.ID); got.MessageTS != post.TS {
+		t.Errorf("recorded message %q, the channel holds %q", got.MessageTS, post.TS)
 	}
 }

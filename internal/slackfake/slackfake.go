@@ -131,6 +131,8 @@ type failure struct {
 	// after: the call is handled (a message posted) before the failure is answered, as
 	// when Slack's answer is lost on the way back.
 	after bool
+	// channel, when set, limits the failure to calls for that channel.
+	channel string
 }
 
 // New starts a fake Slack on 127.0.0.1.
@@ -228,9 +230,14 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.calls = append(s.calls, call)
 	var fail *failure
-	if fs := s.failures[method]; len(fs) > 0 {
-		fail = &fs[0]
-		s.failures[method] = fs[1:]
+	fs := s.failures[method]
+	for i := range fs {
+		if fs[i].channel == "" || fs[i].channel == call.Param("channel") {
+			f := fs[i]
+			fail = &f
+			s.failures[method] = slices.Delete(slices.Clone(fs), i, i+1)
+			break
+		}
 	}
 	handler := s.handlers[method]
 	delay := s.delays[method]
@@ -536,10 +543,15 @@ func (s *Server) Delay(method string, d time.Duration) {
 // FailAfterNext makes the next n calls of method do their work (post the message) and
 // then answer status (a 5xx): Slack's answer lost after it acted.
 func (s *Server) FailAfterNext(method string, n int, status int) {
+	s.FailAfterNextIn(method, "", n, status)
+}
+
+// FailAfterNextIn is FailAfterNext for the calls about one channel only ("" for any).
+func (s *Server) FailAfterNextIn(method, channel string, n int, status int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for range n {
-		s.failures[method] = append(s.failures[method], failure{status: status, after: true})
+		s.failures[method] = append(s.failures[method], failure{status: status, after: true, channel: channel})
 	}
 }
 
