@@ -149,6 +149,31 @@ INSERT INTO competitors (key, name, first_seen)
 SELECT c.key, c.name, $3 FROM unnest($1::text[], $2::text[]) AS c(key, name)
 ON CONFLICT (key) DO UPDATE SET mentions = competitors.mentions + 1`
 
+// insertNewCompetitors records competitors named for the first time, inside the saving
+// transaction. Known ones are left untouched there: bumping a popular competitor's
+// mention count would lock its row in every save until commit and queue all reps behind
+// one another. Counts (a ranking hint for the type-ahead) are recounted in the
+// background instead (RefreshCompetitorMentions).
+const insertNewCompetitors = `
+INSERT INTO competitors (key, name, first_seen)
+SELECT c.key, c.name, $3 FROM unnest($1::text[], $2::text[]) AS c(key, name)
+ON CONFLICT (key) DO NOTHING`
+
+const refreshCompetitorMentions = `
+UPDATE competitors c SET mentions = m.n
+FROM (SELECT name, count(*)::int AS n FROM feedback, unnest(competitors) AS name GROUP BY name) AS m
+WHERE c.name = m.name AND c.mentions <> m.n`
+
+// RefreshCompetitorMentions recounts how many items name each competitor, in one
+// statement, returning how many counts changed.
+func (s *Store) RefreshCompetitorMentions(ctx context.Context) (int64, error) {
+	tag, err := s.pool.Exec(ctx, refreshCompetitorMentions)
+	if err != nil {
+		return 0, fmt.Errorf("refresh competitor mentions: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}
+
 const insertFeedback = `
 INSERT INTO feedback (created_at, updated_at, reporter_id, outcome, account, deal_value, currency,
     region, competitors, reasons, what_worked, what_didnt, verbatim, crm_url, message_url,
@@ -185,7 +210,7 @@ func (s *Store) SaveFeedback(ctx context.Context, f Feedback) (saved Feedback, c
 			return fmt.Errorf("insert feedback: %w", err)
 		}
 		created = true
-		if _, err := tx.Exec(ctx, upsertCompetitors, keys, names, f.CreatedAt); err != nil {
+		if _, err := tx.Exec(ctx, insertNewCompetitors, keys, names, f.CreatedAt); err != nil {
 			return fmt.Errorf("record competitors: %w", err)
 		}
 		jobs := []river.JobArgs{TagFeedbackArgs{FeedbackIDs: []int64{id}}}
@@ -257,7 +282,7 @@ func (s *Store) EditFeedback(ctx context.Context, id int64, editorID, viewID str
 			f.Region, nonNil(names), nonNil(f.Reasons), f.WhatWorked, f.WhatDidnt, f.Verbatim, f.CRMURL, f.HideName); err != nil {
 			return fmt.Errorf("update feedback: %w", err)
 		}
-		if _, err := tx.Exec(ctx, upsertCompetitors, keys, names, now); err != nil {
+		if _, err := tx.Exec(ctx, insertNewCompetitors, keys, names, now); err != nil {
 			return fmt.Errorf("record competitors: %w", err)
 		}
 		changed = true

@@ -118,6 +118,35 @@ func TestCompetitorSpellingsCountAsOne(t *testing.T) {
 	}
 }
 
+func TestCompetitorMentionsRanking(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _, _ := newStore(t)
+	// Gorgias is named four times, Gong twice: with equal counts the type-ahead would
+	// rank them alphabetically (Gong first).
+	for i, names := range [][]string{{"Gong"}, {"Gorgias"}, {"gorgias"}, {"GORGIAS"}, {"Gong", "Gorgias"}} {
+		d := draft(fmt.Sprint("M", i))
+		d.Competitors = names
+		f, errs := d.Validate(rules)
+		if errs != nil {
+			t.Fatal(errs)
+		}
+		if _, _, err := s.SaveFeedback(ctx, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := s.RefreshCompetitorMentions(ctx)
+	if err != nil || n != 2 {
+		t.Fatalf("recount changed %d counts, %v; want 2 (Gorgias 4, Gong 2)", n, err)
+	}
+	if n, _ := s.RefreshCompetitorMentions(ctx); n != 0 {
+		t.Errorf("a second recount changed %d counts", n)
+	}
+	if got, _ := s.Competitors(ctx, "go", 10); !slices.Equal(got, []string{"Gorgias", "Gong"}) {
+		t.Errorf("suggestions = %q, want the most named first", got)
+	}
+}
+
 func TestEditFeedback(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

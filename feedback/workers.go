@@ -40,3 +40,36 @@ func ReminderJob() *river.PeriodicJob {
 		func() (river.JobArgs, *river.InsertOpts) { return RemindArgs{}, nil },
 		&river.PeriodicJobOpts{ID: "escalation_reminders", RunOnStart: true})
 }
+
+// MentionsArgs is the periodic recount of competitor mentions for the type-ahead.
+type MentionsArgs struct{}
+
+// Kind names the job.
+func (MentionsArgs) Kind() string { return "competitor_mentions" }
+
+// InsertOpts keeps one recount at a time.
+func (MentionsArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByPeriod: time.Minute}}
+}
+
+// MentionsEvery is how stale the type-ahead's ranking may get.
+const MentionsEvery = 10 * time.Minute
+
+// MentionsWorker recounts competitor mentions.
+type MentionsWorker struct {
+	river.WorkerDefaults[MentionsArgs]
+	Store *Store
+}
+
+// Work recounts.
+func (w *MentionsWorker) Work(ctx context.Context, _ *river.Job[MentionsArgs]) error {
+	_, err := w.Store.RefreshCompetitorMentions(ctx)
+	return err
+}
+
+// MentionsJob is the periodic job of MentionsWorker.
+func MentionsJob() *river.PeriodicJob {
+	return river.NewPeriodicJob(river.PeriodicInterval(MentionsEvery),
+		func() (river.JobArgs, *river.InsertOpts) { return MentionsArgs{}, nil },
+		&river.PeriodicJobOpts{ID: "competitor_mentions", RunOnStart: true})
+}

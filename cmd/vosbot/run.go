@@ -59,7 +59,8 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	river.AddWorker(workers, &digest.Worker{Poster: poster, Definitions: defs})
 	river.AddWorker(workers, &feedback.TagWorker{Tagger: &feedback.OfflineTagger{Store: store, Log: a.log.With("component", "themes")}})
 	river.AddWorker(workers, &feedback.DiscoverWorker{Store: store, Log: a.log.With("component", "themes")})
-	periodic := append(poster.PeriodicJobs(defs), feedback.ReminderJob(), feedback.DiscoverJob(a.cfg.Location))
+	river.AddWorker(workers, &feedback.MentionsWorker{Store: store})
+	periodic := append(poster.PeriodicJobs(defs), feedback.ReminderJob(), feedback.DiscoverJob(a.cfg.Location), feedback.MentionsJob())
 	if a.env.LLMEnabled() {
 		river.AddWorker(workers, &feedback.LLMTagWorker{Store: store, Tagger: a.llmTagger(store, reg), Catalogue: a.catalogue(),
 			PerPass: 5 * a.cfg.LLM.BatchSize, Log: a.log.With("component", "llm")})
