@@ -161,12 +161,21 @@ func Discover(ctx context.Context, s *Store) (int, error) {
 	if err != nil {
 		return 0, nil // nothing with words to group
 	}
+	stored, err := s.Themes(ctx)
+	if err != nil {
+		return 0, err
+	}
 	covered := make([]int, c.K)
 	examples := make([][]string, c.K)
+	members := make([]map[string]bool, c.K)
 	for i, g := range c.Assign {
 		if g < 0 {
 			continue
 		}
+		if members[g] == nil {
+			members[g] = map[string]bool{}
+		}
+		members[g][texts[i]] = true
 		if len(kept[i].Reasons) > 0 || len(kept[i].Themes) > 0 {
 			covered[g]++
 		}
@@ -179,10 +188,37 @@ func Discover(ctx context.Context, s *Store) (int, error) {
 		if c.Mixed[g] || c.Sizes[g] < minEmergingSize || float64(covered[g]) > maxCoveredShare*float64(c.Sizes[g]) {
 			continue
 		}
-		em = append(em, Emerging{Name: c.Labels[g], Description: "found by discovery in texts no catalogue theme covers",
+		name := c.Labels[g]
+		// The same group found again (its label may have shifted with new texts) keeps
+		// its theme; one an admin already decided on is not proposed again.
+		if prior, ok := priorTheme(stored, members[g]); ok {
+			if prior.Status != ThemeEmerging {
+				continue
+			}
+			name = prior.Name
+		}
+		em = append(em, Emerging{Name: name, Description: "feedback about " + c.Labels[g] + ", which no catalogue theme covers",
 			Examples: examples[g], Size: c.Sizes[g], Origin: MethodOffline})
 	}
 	return len(em), s.AddEmerging(ctx, em)
+}
+
+// priorTheme finds the stored theme whose example texts are mostly members of a group:
+// at least half of them, and at least one.
+func priorTheme(stored []Theme, members map[string]bool) (Theme, bool) {
+	best, bestHits := Theme{}, 0
+	for _, t := range stored {
+		hits := 0
+		for _, ex := range t.Examples {
+			if members[ex] {
+				hits++
+			}
+		}
+		if hits > 0 && 2*hits >= len(t.Examples) && hits > bestHits {
+			best, bestHits = t, hits
+		}
+	}
+	return best, bestHits > 0
 }
 
 // DiscoverJob runs discovery every night at 02:00 in the configured time zone.

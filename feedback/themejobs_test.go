@@ -83,7 +83,7 @@ func TestOfflineTaggerStoresThemes(t *testing.T) {
 func TestDiscoverFindsUncoveredGroup(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s, _, now := newStore(t)
+	s, pool, now := newStore(t)
 	if _, _, err := s.SyncCatalogue(ctx, themes.ToConfig(themes.Builtin())); err != nil {
 		t.Fatal(err)
 	}
@@ -123,6 +123,50 @@ func TestDiscoverFindsUncoveredGroup(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no whatsapp emerging theme with its size and examples in %+v", emerging)
+	}
+
+	// The group found again under another label (as when new texts shift its most
+	// distinctive terms) keeps its theme, matched by its example texts.
+	var waKey string
+	for _, e := range emerging {
+		if strings.Contains(e.Name, "whatsapp") {
+			waKey = e.Key
+		}
+	}
+	if _, err := pool.Exec(ctx, `UPDATE themes SET key = 'emerging_chat_apps', name = 'Chat apps' WHERE key = $1`, waKey); err != nil {
+		t.Fatal(err)
+	}
+	*now = now.Add(time.Hour)
+	if _, err := feedback.Discover(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	whatsapp := func() []feedback.Theme {
+		all, err := s.Themes(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []feedback.Theme
+		for _, th := range all {
+			if th.Status == feedback.ThemeEmerging && strings.Contains(strings.ToLower(strings.Join(th.Examples, " ")), "whatsapp") {
+				out = append(out, th)
+			}
+		}
+		return out
+	}
+	again := whatsapp()
+	if len(again) != 1 || again[0].Name != "Chat apps" || again[0].Size < 12 {
+		t.Fatalf("after a second run, whatsapp emerging themes = %+v; want only Chat apps, refreshed to 12+", again)
+	}
+	// Dismissed, it is never proposed again, whatever its label becomes.
+	if err := s.DismissTheme(ctx, again[0].Key); err != nil {
+		t.Fatal(err)
+	}
+	*now = now.Add(time.Hour)
+	if _, err := feedback.Discover(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	if back := whatsapp(); len(back) != 0 {
+		t.Errorf("a dismissed theme came back as %+v", back)
 	}
 }
 
