@@ -43,16 +43,20 @@ func (o *OfflineTagger) get(ctx context.Context) (*themes.Tagger, error) {
 		return nil, err
 	}
 	var cat []themes.Theme
+	var examples []themes.Example
 	for _, t := range stored {
 		if t.Status == ThemeCatalogue {
 			cat = append(cat, themes.Theme{Key: t.Key, Name: t.Name, Description: t.Description, Keywords: t.Keywords, AppliesTo: t.AppliesTo})
+			// A theme an admin accepted from discovery is known by the texts it was found in.
+			for _, ex := range t.Examples {
+				examples = append(examples, themes.Example{Text: ex, Keys: []string{t.Key}})
+			}
 		}
 	}
 	recent, err := o.Store.FeedbackSince(ctx, o.Store.now().Add(-ExampleWindow))
 	if err != nil {
 		return nil, err
 	}
-	var examples []themes.Example
 	for _, f := range recent {
 		if len(f.Reasons) > 0 {
 			examples = append(examples, themes.Example{Text: f.Text(), Keys: f.Reasons})

@@ -258,3 +258,32 @@ func TestLLMTagWorker(t *testing.T) {
 		t.Errorf("proposal as emerging theme: %q, %v", name, err)
 	}
 }
+
+func TestAcceptedThemeIsTagged(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _, _ := newStore(t)
+	if _, _, err := s.SyncCatalogue(ctx, themes.ToConfig(themes.Builtin())); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddEmerging(ctx, []feedback.Emerging{{Name: "whatsapp, channel", Origin: feedback.MethodOffline, Size: 9,
+		Examples: []string{"They need WhatsApp as a messaging channel.", "WhatsApp is how their buyers talk to them.", "No WhatsApp channel, no deal."}}}); err != nil {
+		t.Fatal(err)
+	}
+	key := feedback.EmergingKey("whatsapp, channel")
+	if err := s.AcceptTheme(ctx, key, "Messaging channels"); err != nil {
+		t.Fatal(err)
+	}
+	f := saveText(t, s, "acc1", "lost", "Their buyers only talk over WhatsApp.")
+	tagger := &feedback.OfflineTagger{Store: s, Log: slog.New(slog.DiscardHandler)}
+	if err := tagger.TagIDs(ctx, []int64{f.ID}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Feedback(ctx, f.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if keys := keysOf(got, feedback.MethodOffline); len(keys) == 0 || keys[0] != key {
+		t.Errorf("offline themes = %v, want the accepted %s first", keys, key)
+	}
+}

@@ -157,7 +157,9 @@ func (t *Tagger) textVector(d doc) sparse {
 		if id, ok := t.vocab.ids[term]; ok {
 			w *= float64(t.vocab.idf[id])
 			known += w * w
-		} else {
+		} else if !strings.Contains(term, " ") {
+			// Unknown words say the text is about something else; an unknown pair
+			// of words says nothing more than its words do.
 			w *= unseen
 			unknown += w * w
 		}
