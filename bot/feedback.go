@@ -40,14 +40,14 @@ func (b *Bot) feedbackShortcut(ctx context.Context, cb slack.InteractionCallback
 	b.openFeedback(ctx, cb.TriggerID, cb.User.ID, cb.Channel.ID, d, 0)
 }
 
-func (b *Bot) feedbackForm(d feedback.Draft, id int64) feedbackForm {
-	return feedbackForm{Draft: d, FeedbackID: id, Reasons: b.deps.Reasons, Regions: b.deps.Config.Regions, Currency: b.deps.Config.Currency}
+func (b *Bot) feedbackForm(ctx context.Context, d feedback.Draft, id int64) feedbackForm {
+	return feedbackForm{Draft: d, FeedbackID: id, Reasons: b.reasons(ctx), Regions: b.deps.Config.Regions, Currency: b.deps.Config.Currency}
 }
 
 func (b *Bot) openFeedback(ctx context.Context, triggerID, userID, channelID string, d feedback.Draft, id int64) {
 	ctx, cancel := context.WithTimeout(ctx, viewTimeout)
 	defer cancel()
-	if _, err := b.api.OpenViewContext(ctx, triggerID, feedbackModal(b.feedbackForm(d, id))); err != nil {
+	if _, err := b.api.OpenViewContext(ctx, triggerID, feedbackModal(b.feedbackForm(ctx, d, id))); err != nil {
 		b.log.Error("feedback modal not opened", "user", userID, "error", err)
 		b.tell(context.WithoutCancel(ctx), channelID, userID, "Sorry, the feedback form didn't open ("+errorCode(err)+"). Please run the command again.")
 		return
@@ -58,7 +58,7 @@ func (b *Bot) openFeedback(ctx context.Context, triggerID, userID, channelID str
 // submitFeedback validates and stores a submission; errors go back onto the form.
 func (b *Bot) submitFeedback(ctx context.Context, cb slack.InteractionCallback) any {
 	d, meta := feedbackDraft(cb.View, cb.User.ID)
-	f, errs := d.Validate(b.deps.Rules)
+	f, errs := d.Validate(b.rules(ctx))
 	if errs != nil {
 		return slack.NewErrorsViewSubmissionResponse(blockErrors(errs, feedback.FieldAccount))
 	}

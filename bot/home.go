@@ -132,7 +132,7 @@ func (b *Bot) publishHome(ctx context.Context, userID string) error {
 	if !blockkit.ValidID(userID) {
 		return fmt.Errorf("publish home: bad user id %q", blockkit.Clip(userID, 20))
 	}
-	h := homeData{UserID: userID, Reasons: b.deps.Reasons, Config: b.deps.Config, Now: b.now()}
+	h := homeData{UserID: userID, Reasons: b.reasons(ctx), Config: b.deps.Config, Now: b.now()}
 	var err error
 	if h.Feedback, err = b.deps.Store.RecentFeedback(ctx, userID, 10); err != nil {
 		return err

@@ -57,7 +57,7 @@ func (w *feedbackSavedWorker) Work(ctx context.Context, job *river.Job[feedback.
 	if err := b.publishHome(ctx, f.ReporterID); err != nil {
 		b.log.Warn("app home not refreshed after save", "user", f.ReporterID, "error", err)
 	}
-	text, blocks := feedbackSummary(f, job.Args.Edited, b.deps.Reasons)
+	text, blocks := feedbackSummary(f, job.Args.Edited, b.reasons(ctx))
 	if _, _, err := b.api.PostMessageContext(ctx, f.ReporterID, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)); err != nil {
 		return b.jobResult(fmt.Errorf("confirm feedback %d to %s: %w", f.ID, f.ReporterID, err))
 	}

@@ -91,7 +91,7 @@ func (b *Bot) themeAction(ctx context.Context, cb slack.InteractionCallback, a *
 		err = b.deps.Store.DismissTheme(ctx, key)
 	case themeMerge:
 		from, into, ok := strings.Cut(a.SelectedOption.Value, mergeSep)
-		if !ok || !slices.ContainsFunc(b.deps.Reasons, func(r Reason) bool { return r.Key == into }) {
+		if !ok || !slices.ContainsFunc(b.reasons(ctx), func(r Reason) bool { return r.Key == into }) {
 			b.log.Warn("theme merge with a forged or stale option", "user", user, "value", blockkit.Clip(a.SelectedOption.Value, 100))
 			return
 		}
@@ -107,6 +107,7 @@ func (b *Bot) themeAction(ctx context.Context, cb slack.InteractionCallback, a *
 		return
 	default:
 		b.log.Info("emerging theme decided", "user", user, "theme", key, "decision", done)
+		b.forgetAccepted()
 	}
 	if err := b.publishHome(ctx, user); err != nil {
 		b.log.Warn("app home not refreshed", "user", user, "error", err)

@@ -109,6 +109,22 @@ func TestEmergingThemesFromAppHome(t *testing.T) {
 	if s := themeStatus(t, h, br); s != feedback.ThemeDismissed {
 		t.Errorf("a dismissed theme became %s", s)
 	}
+	// The accepted theme is one of the catalogue now: reps can pick it as a reason.
+	_, trigger := h.slash(feedbackCommand, "U0REP", "lost Initech")
+	view, _ := h.openedView(trigger)
+	if !strings.Contains(string(view.Body), wa) {
+		t.Fatalf("the modal does not offer the accepted theme %s", wa)
+	}
+	st := feedbackState("lost", "Initech")
+	st.Values[feedback.FieldReasons] = map[string]slack.BlockAction{feedback.FieldReasons: {SelectedOptions: []slack.OptionBlockObject{{Value: wa}}}}
+	if resp := h.submit("U0REP", slack.View{ID: view.ID, CallbackID: feedbackCallback, State: st}); resp != nil {
+		t.Fatalf("submission with the accepted theme refused: %+v", resp)
+	}
+	var reasons []string
+	if err := h.pool.QueryRow(h.ctx, `SELECT reasons FROM feedback WHERE account = 'Initech'`).Scan(&reasons); err != nil || len(reasons) != 1 || reasons[0] != wa {
+		t.Errorf("stored reasons = %v, %v", reasons, err)
+	}
+
 	// A forged merge into something outside the catalogue is ignored.
 	h.pressSelect("U0ADMIN", themeMerge, wa+mergeSep+"nope")
 	time.Sleep(200 * time.Millisecond)
