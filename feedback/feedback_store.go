@@ -101,14 +101,24 @@ func (s *Store) Feedback(ctx context.Context, id int64) (Feedback, error) {
 
 const selectFeedbackByKey = `SELECT ` + feedbackColumns + ` FROM feedback f WHERE f.idempotency_key = $1`
 
-func feedbackWhere(ctx context.Context, q querier, sql string, arg any) (Feedback, error) {
-	rows, err := q.Query(ctx, sql, arg)
+// listFeedback runs a query selecting feedbackColumns and collects its items; what
+// names the query in errors.
+func listFeedback(ctx context.Context, q querier, what, sql string, args ...any) ([]Feedback, error) {
+	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
-		return Feedback{}, fmt.Errorf("load feedback: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	fs, err := collectFeedback(rows)
 	if err != nil {
-		return Feedback{}, fmt.Errorf("load feedback: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return fs, nil
+}
+
+func feedbackWhere(ctx context.Context, q querier, sql string, arg any) (Feedback, error) {
+	fs, err := listFeedback(ctx, q, "load feedback", sql, arg)
+	if err != nil {
+		return Feedback{}, err
 	}
 	if len(fs) == 0 {
 		return Feedback{}, fmt.Errorf("feedback %v: %w", arg, ErrNotFound)
@@ -300,15 +310,7 @@ FROM feedback f WHERE f.reporter_id = $1 ORDER BY f.created_at DESC, f.id DESC L
 
 // RecentFeedback returns a rep's latest items, newest first.
 func (s *Store) RecentFeedback(ctx context.Context, reporterID string, limit int) ([]Feedback, error) {
-	rows, err := s.pool.Query(ctx, selectRecentFeedback, reporterID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("recent feedback: %w", err)
-	}
-	fs, err := collectFeedback(rows)
-	if err != nil {
-		return nil, fmt.Errorf("recent feedback: %w", err)
-	}
-	return fs, nil
+	return listFeedback(ctx, s.pool, "recent feedback", selectRecentFeedback, reporterID, limit)
 }
 
 const selectCompetitors = `

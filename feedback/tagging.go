@@ -2,7 +2,6 @@ package feedback
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -66,60 +65,41 @@ func (o *OfflineTagger) get(ctx context.Context) (*themes.Tagger, error) {
 	return o.tagger, nil
 }
 
-// Invalidate makes the next call rebuild the tagger (after a catalogue change).
-func (o *OfflineTagger) Invalidate() {
-	o.mu.Lock()
-	o.tagger = nil
-	o.mu.Unlock()
-}
-
 // TagIDs tags the given items offline and stores what it found; an item deleted since
-// (purged or never committed) is skipped.
+// (purged, or never committed) is skipped.
 func (o *OfflineTagger) TagIDs(ctx context.Context, ids []int64) error {
-	t, err := o.get(ctx)
+	items, err := o.Store.FeedbackByIDs(ctx, ids)
 	if err != nil {
-		return fmt.Errorf("offline tagger: %w", err)
+		return err
 	}
-	for _, id := range ids {
-		f, err := o.Store.Feedback(ctx, id)
-		if err != nil {
-			if errors.Is(err, ErrNotFound) {
-				continue
-			}
-			return err
-		}
-		if err := o.Store.SetThemes(ctx, id, MethodOffline, offlineMatches(t, f)); err != nil {
-			return err
-		}
-	}
-	return nil
+	return o.tag(ctx, items)
 }
 
-func offlineMatches(t *themes.Tagger, f Feedback) []ThemeMatch {
-	var out []ThemeMatch
-	for _, m := range t.Tag(f.Text(), string(f.Outcome)) {
-		out = append(out, ThemeMatch{Key: m.Key, Confidence: m.Score})
-	}
-	return out
-}
-
-// TagSince tags every item created since a time (the demo, and re-tagging after a
-// catalogue change), returning how many it tagged.
+// TagSince tags every item created since a time (the demo), returning how many.
 func (o *OfflineTagger) TagSince(ctx context.Context, since time.Time) (int, error) {
-	t, err := o.get(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("offline tagger: %w", err)
-	}
 	items, err := o.Store.FeedbackSince(ctx, since)
 	if err != nil {
 		return 0, err
 	}
+	return len(items), o.tag(ctx, items)
+}
+
+// tag stores the offline themes of each item.
+func (o *OfflineTagger) tag(ctx context.Context, items []Feedback) error {
+	t, err := o.get(ctx)
+	if err != nil {
+		return fmt.Errorf("offline tagger: %w", err)
+	}
 	for _, f := range items {
-		if err := o.Store.SetThemes(ctx, f.ID, MethodOffline, offlineMatches(t, f)); err != nil {
-			return 0, err
+		var matches []ThemeMatch
+		for _, m := range t.Tag(f.Text(), string(f.Outcome)) {
+			matches = append(matches, ThemeMatch{Key: m.Key, Confidence: m.Score})
+		}
+		if err := o.Store.SetThemes(ctx, f.ID, MethodOffline, matches); err != nil {
+			return err
 		}
 	}
-	return len(items), nil
+	return nil
 }
 
 // TagWorker runs the tagging job enqueued with each new or edited item.

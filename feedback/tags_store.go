@@ -70,15 +70,7 @@ FROM feedback f WHERE f.llm_tagged_at IS NULL ORDER BY f.created_at DESC, f.id D
 
 // PendingLLM returns items the language model has not read yet, newest first.
 func (s *Store) PendingLLM(ctx context.Context, limit int) ([]Feedback, error) {
-	rows, err := s.pool.Query(ctx, selectPendingLLM, limit)
-	if err != nil {
-		return nil, fmt.Errorf("pending llm: %w", err)
-	}
-	fs, err := collectFeedback(rows)
-	if err != nil {
-		return nil, fmt.Errorf("pending llm: %w", err)
-	}
-	return fs, nil
+	return listFeedback(ctx, s.pool, "pending llm", selectPendingLLM, limit)
 }
 
 const selectFeedbackSince = `SELECT ` + feedbackColumns + `
@@ -86,15 +78,15 @@ FROM feedback f WHERE f.created_at >= $1 ORDER BY f.created_at, f.id`
 
 // FeedbackSince returns every item created since a time, oldest first (for discovery).
 func (s *Store) FeedbackSince(ctx context.Context, since time.Time) ([]Feedback, error) {
-	rows, err := s.pool.Query(ctx, selectFeedbackSince, since)
-	if err != nil {
-		return nil, fmt.Errorf("feedback since: %w", err)
-	}
-	fs, err := collectFeedback(rows)
-	if err != nil {
-		return nil, fmt.Errorf("feedback since: %w", err)
-	}
-	return fs, nil
+	return listFeedback(ctx, s.pool, "feedback since", selectFeedbackSince, since)
+}
+
+const selectFeedbackByIDs = `SELECT ` + feedbackColumns + `
+FROM feedback f WHERE f.id = ANY($1) ORDER BY f.id`
+
+// FeedbackByIDs returns the items with these ids that exist, by id.
+func (s *Store) FeedbackByIDs(ctx context.Context, ids []int64) ([]Feedback, error) {
+	return listFeedback(ctx, s.pool, "feedback by ids", selectFeedbackByIDs, ids)
 }
 
 // LLMUsage is one language-model call's token use.

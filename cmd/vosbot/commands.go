@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/vosbot/vosbot/feedback"
 	"github.com/vosbot/vosbot/internal/config"
 	"github.com/vosbot/vosbot/internal/database"
 	"github.com/vosbot/vosbot/internal/pglocal"
@@ -133,6 +134,33 @@ func (a *app) setup() error {
 func (a *app) openDB(ctx context.Context) (*database.DB, error) {
 	db, err := database.Open(ctx, database.Options{URL: a.env.DatabaseURL, DataDir: a.env.DataDir, RetryFor: a.env.DatabaseWait, Migrate: true, Logger: a.log})
 	return db, a.dbError(err)
+}
+
+// openStore opens the database and the feedback store on it; close releases both.
+func (a *app) openStore(ctx context.Context) (store *feedback.Store, close func(), err error) {
+	db, err := a.openDB(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	store, err = feedback.NewStore(db.Pool, feedback.StoreOptions{Logger: a.log})
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return store, db.Close, nil
+}
+
+// openInput opens --input: a file, or standard input for "-". A file that cannot be
+// opened is a usage error, its message starting with prefix.
+func (a *app) openInput(prefix, name string) (r io.Reader, close func(), err error) {
+	if name == "-" {
+		return a.io.in, func() {}, nil
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, nil, usagef("%s: %v", prefix, err)
+	}
+	return f, func() { f.Close() }, nil
 }
 
 // dbError makes missing PostgreSQL binaries a usage error (exit 2: install them or set

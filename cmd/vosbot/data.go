@@ -5,8 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -78,15 +76,11 @@ func cmdExport(ctx context.Context, a *app, args []string) error {
 	if p.Until, err = parseDate("until", *until, a.cfg.Location, true); err != nil {
 		return err
 	}
-	db, err := a.openDB(ctx)
+	store, closeStore, err := a.openStore(ctx)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	store, err := feedback.NewStore(db.Pool, feedback.StoreOptions{Logger: a.log})
-	if err != nil {
-		return err
-	}
+	defer closeStore()
 	var n int
 	switch subject {
 	case "feedback":
@@ -112,24 +106,16 @@ func cmdImport(ctx context.Context, a *app, args []string) error {
 	if err := a.setup(); err != nil {
 		return err
 	}
-	var r io.Reader = a.io.in
-	if *input != "-" {
-		f, err := os.Open(*input)
-		if err != nil {
-			return usagef("import: %v", err)
-		}
-		defer f.Close()
-		r = f
-	}
-	db, err := a.openDB(ctx)
+	r, closeInput, err := a.openInput("import", *input)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	store, err := feedback.NewStore(db.Pool, feedback.StoreOptions{Logger: a.log})
+	defer closeInput()
+	store, closeStore, err := a.openStore(ctx)
 	if err != nil {
 		return err
 	}
+	defer closeStore()
 	rep, err := store.ImportFeedback(ctx, r, a.rules())
 	var ce *feedback.ColumnsError
 	if errors.As(err, &ce) {

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"regexp"
 	"time"
-
-	"github.com/vosbot/vosbot/feedback"
 )
 
 var userIDPattern = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
@@ -28,15 +26,11 @@ func cmdForget(ctx context.Context, a *app, args []string) error {
 	if err := a.setup(); err != nil {
 		return err
 	}
-	db, err := a.openDB(ctx)
+	store, closeStore, err := a.openStore(ctx)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	store, err := feedback.NewStore(db.Pool, feedback.StoreOptions{Logger: a.log})
-	if err != nil {
-		return err
-	}
+	defer closeStore()
 	c, err := store.Forget(ctx, *user, *yes)
 	if err != nil {
 		return err
@@ -67,15 +61,11 @@ func cmdPurge(ctx context.Context, a *app, args []string) error {
 	if cut.After(time.Now()) {
 		return usagef("purge: --before %s is in the future", *before)
 	}
-	db, err := a.openDB(ctx)
+	store, closeStore, err := a.openStore(ctx)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	store, err := feedback.NewStore(db.Pool, feedback.StoreOptions{Logger: a.log})
-	if err != nil {
-		return err
-	}
+	defer closeStore()
 	c, err := store.Purge(ctx, cut, *yes)
 	if err != nil {
 		return err

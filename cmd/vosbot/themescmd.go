@@ -4,8 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -44,15 +43,11 @@ func cmdThemes(ctx context.Context, a *app, args []string) error {
 // readTable opens --input (a file or - for stdin) and reads its CSV; a missing text
 // column is a usage error.
 func (a *app) readTable(input string) (*themes.Table, error) {
-	var r io.Reader = a.io.in
-	if input != "-" {
-		f, err := os.Open(input)
-		if err != nil {
-			return nil, usagef("--input: %v", err)
-		}
-		defer f.Close()
-		r = f
+	r, closeInput, err := a.openInput("--input", input)
+	if err != nil {
+		return nil, err
 	}
+	defer closeInput()
 	t, err := themes.ReadTable(r)
 	var nt *themes.NoTextColumnError
 	if errors.As(err, &nt) {
@@ -103,7 +98,7 @@ func (a *app) tagWithLLM(ctx context.Context, texts []string, keys [][]string) {
 	tagger := a.llmTagger(nil, nil)
 	items := make([]llm.Item, len(texts))
 	for i, t := range texts {
-		items[i] = llm.Item{ID: fmt.Sprint(i), Text: t}
+		items[i] = llm.Item{ID: strconv.Itoa(i), Text: t}
 	}
 	batch := max(a.cfg.LLM.BatchSize, 1) * 10
 	for start := 0; start < len(items); start += batch {
@@ -113,8 +108,8 @@ func (a *app) tagWithLLM(ctx context.Context, texts []string, keys [][]string) {
 			a.log.Warn("themes: the LLM failed; keeping the offline themes for these rows", "rows", fmt.Sprintf("%d-%d", start+1, end), "err", err)
 		}
 		for _, r := range results {
-			var i int
-			if _, err := fmt.Sscan(r.ID, &i); err != nil || i < start || i >= end {
+			i, err := strconv.Atoi(r.ID)
+			if err != nil || i < start || i >= end {
 				continue
 			}
 			var ks []string
@@ -260,24 +255,20 @@ func themesDecide(ctx context.Context, a *app, what string, args []string) error
 	return nil
 }
 
-// themeStore opens the database and the store with the catalogue in sync.
+// themeStore opens the store with the catalogue in sync.
 func (a *app) themeStore(ctx context.Context) (*feedback.Store, func(), error) {
 	if err := a.setup(); err != nil {
 		return nil, nil, err
 	}
-	db, err := a.openDB(ctx)
+	store, closeStore, err := a.openStore(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	store, err := feedback.NewStore(db.Pool, feedback.StoreOptions{Logger: a.log})
-	if err == nil {
-		_, _, err = store.SyncCatalogue(ctx, a.catalogue())
-	}
-	if err != nil {
-		db.Close()
+	if _, _, err := store.SyncCatalogue(ctx, a.catalogue()); err != nil {
+		closeStore()
 		return nil, nil, err
 	}
-	return store, db.Close, nil
+	return store, closeStore, nil
 }
 
 // llmTagger is the configured language model; with a store, every call's token use is

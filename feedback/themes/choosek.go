@@ -19,14 +19,7 @@ const kneeShare = 0.9
 // grouping of a sample and picks the smallest k within kneeShare of the best score. It
 // returns the k and its silhouette.
 func chooseK(p points, o ClusterOptions, rng *rand.Rand) (int, float64) {
-	s := p
-	if p.n > silhouetteSample {
-		idx := rng.Perm(p.n)[:silhouetteSample]
-		s = points{x: make([]float64, 0, silhouetteSample*p.d), n: silhouetteSample, d: p.d}
-		for _, i := range idx {
-			s.x = append(s.x, p.row(i)...)
-		}
-	}
+	s := p.sample(silhouetteSample, rng)
 	hi := min(o.MaxK, max(2, s.n/10))
 	sim := make([]float64, s.n*s.n)
 	parallel(s.n, func(lo, up int) {

@@ -3,7 +3,6 @@ package themes
 import (
 	"math"
 	"slices"
-	"strings"
 )
 
 // doc is one text's terms: stem unigrams and bigrams, with the surface words that
@@ -152,13 +151,4 @@ func (v *vocabulary) vector(d doc, weight func(term string) float32) sparse {
 		}
 	}
 	return out
-}
-
-// label joins surface forms for display.
-func (v *vocabulary) label(ids []int32) string {
-	parts := make([]string, len(ids))
-	for i, id := range ids {
-		parts[i] = v.surface[id]
-	}
-	return strings.Join(parts, " · ")
 }

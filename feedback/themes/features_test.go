@@ -101,9 +101,6 @@ func TestVocabularySurface(t *testing.T) {
 			t.Errorf("surface(%s) = %q, want %q", term, got, want)
 		}
 	}
-	if got := v.label([]int32{v.ids["secur"], v.ids["price"]}); got != "security · pricing" {
-		t.Errorf("label = %q", got)
-	}
 }
 
 func norm2(s sparse) float64 {

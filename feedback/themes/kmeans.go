@@ -15,6 +15,19 @@ type points struct {
 
 func (p points) row(i int) []float64 { return p.x[i*p.d : (i+1)*p.d] }
 
+// sample returns at most n of the points, drawn at random (all of them, in order,
+// when there are no more than n).
+func (p points) sample(n int, rng *rand.Rand) points {
+	if p.n <= n {
+		return p
+	}
+	s := points{x: make([]float64, 0, n*p.d), n: n, d: p.d}
+	for _, i := range rng.Perm(p.n)[:n] {
+		s.x = append(s.x, p.row(i)...)
+	}
+	return s
+}
+
 func dot(a, b []float64) float64 {
 	var s0, s1, s2, s3 float64
 	i := 0
@@ -223,14 +236,7 @@ const kmeansSample = 6000
 // Deterministic for a given rng state.
 func kmeans(p points, k, restarts int, spherical bool, rng *rand.Rand) partition {
 	k = max(1, min(k, p.n))
-	sample := p
-	if p.n > kmeansSample {
-		idx := rng.Perm(p.n)[:kmeansSample]
-		sample = points{x: make([]float64, 0, kmeansSample*p.d), n: kmeansSample, d: p.d}
-		for _, i := range idx {
-			sample.x = append(sample.x, p.row(i)...)
-		}
-	}
+	sample := p.sample(kmeansSample, rng)
 	var best partition
 	for r := range restarts {
 		part := lloyd(sample, kmeansPP(sample, k, rng), k, 100, spherical)
