@@ -50,7 +50,7 @@ func (b *Builder) BuildWith(ctx context.Context, q Querier, d Definition, p Peri
 		starts[i], ends[i] = pp.Start, pp.End
 	}
 	steps := []func(context.Context, Querier, *Report, []time.Time, []time.Time) error{
-		b.outcomes, b.themes, b.competitors, b.participation, b.scorecard, b.overdue, b.llm,
+		b.outcomes, b.themes, b.competitors, b.participation, b.scorecard, b.escalationThemes, b.overdue, b.llm,
 	}
 	for _, step := range steps {
 		if err := step(ctx, q, r, starts, ends); err != nil {
@@ -143,32 +143,41 @@ FROM tags JOIN themes th ON th.id = tags.theme_id
 WHERE tags.outcome IN ('won', 'lost')
 GROUP BY tags.i, tags.outcome, th.key, th.name`
 
-// selectVerbatims picks up to two items per theme of the period: the prospect's own
-// words first, the newest first.
-const selectVerbatims = `WITH ` + periodsCTE + `,
-tagged AS (
-    SELECT f.*, th.key AS theme_key FROM filed f
-    JOIN feedback_themes ft ON ft.feedback_id = f.id JOIN themes t ON t.id = ft.theme_id
-    JOIN themes th ON th.id = COALESCE(t.merged_into, t.id)
-    WHERE f.i = 1
-    UNION
-    SELECT f.*, th.key FROM filed f CROSS JOIN LATERAL unnest(f.reasons) AS r(key)
-    JOIN themes t ON t.key = r.key JOIN themes th ON th.id = COALESCE(t.merged_into, t.id)
-    WHERE f.i = 1),
+// bestTagsCTE are the themes found in each item's text by the best method that read it
+// (the model's when it did, else the offline engine's), merged themes as their target.
+const bestTagsCTE = `best_tags AS (
+    SELECT ft.feedback_id, th.id AS theme_id, th.key AS theme_key, ft.rank, ft.confidence
+    FROM feedback_themes ft JOIN themes t ON t.id = ft.theme_id JOIN themes th ON th.id = COALESCE(t.merged_into, t.id)
+    WHERE ft.feedback_id IN (SELECT id FROM filed WHERE i = 1)
+      AND ft.method = CASE WHEN EXISTS (SELECT 1 FROM feedback_themes x WHERE x.feedback_id = ft.feedback_id AND x.method = 'llm')
+                           THEN 'llm' ELSE 'offline' END)`
+
+// selectVerbatims picks up to two quotes per theme of the period that prove it: items
+// whose text has the theme as its dominant one and whose rep named it too (or named no
+// reason at all; a rep who named another reason disagrees with the text), the rep's
+// agreement first, then the most confident, then the prospect's own words, the newest.
+// An item where the theme is only second or third is never quoted under it.
+const selectVerbatims = `WITH ` + periodsCTE + `, ` + bestTagsCTE + `,
 worded AS (
-    SELECT theme_key, outcome, account, reporter_id, hide_name, created_at, id, btrim(verbatim) <> '' AS prospect,
-        CASE WHEN btrim(verbatim) <> '' THEN verbatim
-             WHEN outcome = 'won' AND btrim(what_worked) <> '' THEN what_worked
-             WHEN btrim(what_didnt) <> '' THEN what_didnt
-             ELSE what_worked END AS words
-    FROM tagged
-    WHERE theme_key = ANY($4) AND outcome IN ('won', 'lost')),
+    SELECT b.theme_key, f.outcome, f.account, f.reporter_id, f.hide_name, f.created_at, f.id, b.confidence,
+        EXISTS (SELECT 1 FROM unnest(f.reasons) AS r(key) JOIN themes t ON t.key = r.key
+                JOIN themes th ON th.id = COALESCE(t.merged_into, t.id) WHERE th.key = b.theme_key) AS agree,
+        cardinality(f.reasons) = 0 AS silent,
+        btrim(f.verbatim) <> '' AS prospect,
+        CASE WHEN btrim(f.verbatim) <> '' THEN f.verbatim
+             WHEN f.outcome = 'won' AND btrim(f.what_worked) <> '' THEN f.what_worked
+             WHEN btrim(f.what_didnt) <> '' THEN f.what_didnt
+             ELSE f.what_worked END AS words
+    FROM best_tags b JOIN filed f ON f.id = b.feedback_id AND f.i = 1
+    WHERE b.rank = 1 AND b.theme_key = ANY($4) AND f.outcome IN ('won', 'lost')),
 distinct_words AS (
-    -- The same words twice say nothing new: keep the newest of each.
+    -- The same words twice say nothing new: keep the best-placed of each.
     SELECT DISTINCT ON (theme_key, outcome, words) * FROM worded
-    ORDER BY theme_key, outcome, words, created_at DESC, id DESC),
+    WHERE agree OR silent
+    ORDER BY theme_key, outcome, words, agree DESC, confidence DESC, created_at DESC, id DESC),
 ranked AS (
-    SELECT *, row_number() OVER (PARTITION BY theme_key, outcome ORDER BY prospect DESC, created_at DESC, id DESC) AS n
+    SELECT *, row_number() OVER (PARTITION BY theme_key, outcome
+        ORDER BY agree DESC, confidence DESC, prospect DESC, created_at DESC, id DESC) AS n
     FROM distinct_words)
 SELECT theme_key, outcome, account, reporter_id, hide_name, words
 FROM ranked WHERE n <= $5 AND btrim(words) <> ''
@@ -356,10 +365,37 @@ func (b *Builder) scorecard(ctx context.Context, q Querier, r *Report, starts, e
 	return nil
 }
 
+// selectEscalationThemes counts the escalations raised in the period by what they
+// were about: each under its dominant theme, found by the best method that read it.
+const selectEscalationThemes = `
+WITH raised AS (SELECT id FROM escalations WHERE created_at >= $1 AND created_at < $2),
+dominant AS (
+    SELECT et.escalation_id, COALESCE(t.merged_into, t.id) AS theme_id
+    FROM escalation_themes et JOIN raised ON raised.id = et.escalation_id JOIN themes t ON t.id = et.theme_id
+    WHERE et.rank = 1
+      AND et.method = CASE WHEN EXISTS (SELECT 1 FROM escalation_themes x WHERE x.escalation_id = et.escalation_id AND x.method = 'llm')
+                           THEN 'llm' ELSE 'offline' END)
+SELECT th.key, th.name, count(*)::int AS n
+FROM dominant d JOIN themes th ON th.id = d.theme_id
+GROUP BY th.key, th.name ORDER BY n DESC, th.key LIMIT $3`
+
+func (b *Builder) escalationThemes(ctx context.Context, q Querier, r *Report, starts, ends []time.Time) error {
+	rows, err := q.Query(ctx, selectEscalationThemes, starts[0], ends[0], topThemes)
+	if err != nil {
+		return err
+	}
+	r.EscalationThemes, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (ThemeCount, error) {
+		var t ThemeCount
+		err := row.Scan(&t.Key, &t.Name, &t.Count)
+		return t, err
+	})
+	return err
+}
+
 // selectOverdue lists what was open and past a due time at the period's end, most
 // severe and oldest first.
 const selectOverdue = `
-SELECT id, team, account, severity, owner_id, ack_due_at, resolve_due_at, created_at,
+SELECT id, team, account, summary, severity, owner_id, ack_due_at, resolve_due_at, created_at,
     acknowledged_at IS NOT NULL AND acknowledged_at < $1 AS acknowledged
 FROM escalations
 WHERE created_at < $1 AND (resolved_at IS NULL OR resolved_at >= $1)
@@ -378,7 +414,7 @@ func (b *Builder) overdue(ctx context.Context, q Querier, r *Report, _, ends []t
 		var owner *string
 		var ackDue, resolveDue, created time.Time
 		var acknowledged bool
-		if err := row.Scan(&o.ID, &o.Team, &o.Account, &o.Severity, &owner, &ackDue, &resolveDue, &created, &acknowledged); err != nil {
+		if err := row.Scan(&o.ID, &o.Team, &o.Account, &o.Summary, &o.Severity, &owner, &ackDue, &resolveDue, &created, &acknowledged); err != nil {
 			return o, err
 		}
 		o.What, o.Late = "resolve", end.Sub(resolveDue)

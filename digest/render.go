@@ -183,9 +183,6 @@ func themeSection(title string, themes []ThemeStat, s style) *section {
 			l += fmt.Sprintf(" (named by reps %d, found in their words %d)", t.ByRep, t.InText)
 		}
 		l += " · " + arrow(float64(t.Count)-t.PreviousAverage, "vs the previous four periods' average of "+oneDecimal(t.PreviousAverage))
-		if t.Summary != "" {
-			l += "\n" + s.text(blockkit.Clip(t.Summary, 300))
-		}
 		for _, v := range t.Verbatims {
 			who := "a rep who asked not to be named"
 			if v.ReporterID != "" {
@@ -240,6 +237,13 @@ func promisesSection(r *Report, s style) *section {
 		}
 		sec.Lines = append(sec.Lines, l)
 	}
+	if len(r.EscalationThemes) > 0 {
+		about := make([]string, len(r.EscalationThemes))
+		for i, t := range r.EscalationThemes {
+			about[i] = fmt.Sprintf("%s %d", s.text(t.Name), t.Count)
+		}
+		sec.Lines = append(sec.Lines, "What the dropped balls were about: "+strings.Join(about, " · "))
+	}
 	return &sec
 }
 
@@ -260,6 +264,9 @@ func overdueSection(r *Report, s style) *section {
 		account := ""
 		if strings.TrimSpace(o.Account) != "" {
 			account = " " + s.text(blockkit.Clip(o.Account, 60)) + " ·"
+		}
+		if what := strings.Join(strings.Fields(o.Summary), " "); what != "" {
+			account += " “" + s.text(blockkit.Clip(what, 80)) + "” ·"
 		}
 		sec.Lines = append(sec.Lines, fmt.Sprintf("• #%d%s %s · %s · %s late to %s · %s", o.ID, account, s.text(o.TeamName), o.Severity,
 			humanDuration(o.Late), o.What, strings.Join(owners, ", ")))

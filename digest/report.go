@@ -6,8 +6,8 @@ import (
 	"github.com/vosbot/vosbot/feedback"
 )
 
-// Report is one digest: every number in it is computed by vosbot from the store; a
-// language model may only add the one-sentence Summary of a theme.
+// Report is one digest: every number and every quote in it comes from the store,
+// computed by vosbot; nothing in it is written by a language model.
 type Report struct {
 	Channel  string
 	Period   Period
@@ -29,8 +29,11 @@ type Report struct {
 	WinThemes   []ThemeStat
 	Competitors []CompetitorStat
 
-	Teams   []TeamStat
-	Overdue []OverdueItem
+	Teams []TeamStat
+	// EscalationThemes are what the dropped balls raised in the period were about:
+	// escalations counted under their dominant theme, most first.
+	EscalationThemes []ThemeCount
+	Overdue          []OverdueItem
 
 	Reporters         int
 	FeedbackItems     int
@@ -60,9 +63,16 @@ type ThemeStat struct {
 	InText int
 	// PreviousAverage is the mean count over the previous four periods.
 	PreviousAverage float64
-	Verbatims       []Verbatim
-	// Summary is an optional one-sentence summary written by a language model.
-	Summary string
+	// Verbatims are quotes that prove the theme: items where it is the dominant theme
+	// of the text and the rep did not name another reason.
+	Verbatims []Verbatim
+}
+
+// ThemeCount is how many records a theme was the main subject of.
+type ThemeCount struct {
+	Key   string
+	Name  string
+	Count int
 }
 
 // Trend is the change against the previous periods' average.
@@ -110,6 +120,8 @@ type OverdueItem struct {
 	Team     string
 	TeamName string
 	Account  string
+	// Summary is what happened, as the reporter wrote it.
+	Summary  string
 	Severity feedback.Severity
 	// What is "acknowledge" or "resolve"; Late is how long past due.
 	What string
