@@ -1,12 +1,8 @@
 package digest
 
 import (
-	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,39 +12,8 @@ import (
 
 	"github.com/vosbot/vosbot/feedback"
 	"github.com/vosbot/vosbot/internal/blockkit"
+	"github.com/vosbot/vosbot/internal/goldenfile"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
-
-func goldenFile(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (run with -update if intended):\n%s", path, got)
-	}
-}
-
-func goldenJSON(t *testing.T, name string, v any) {
-	t.Helper()
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		t.Fatal(err)
-	}
-	goldenFile(t, name+".golden.json", buf.Bytes())
-}
 
 func ny() *time.Location {
 	loc, _ := time.LoadLocation("America/New_York")
@@ -92,18 +57,18 @@ func TestRenderGolden(t *testing.T) {
 	t.Parallel()
 	r := fixedReport()
 	text, blocks := Blocks(r)
-	goldenJSON(t, "digest_week", map[string]any{"text": text, "blocks": blocks})
-	goldenFile(t, "digest_week.golden.txt", []byte(PlainText(r, map[string]string{"U0AVA": "ava", "U0PM1": "priya"})))
+	goldenfile.JSON(t, "digest_week", map[string]any{"text": text, "blocks": blocks})
+	goldenfile.File(t, "digest_week.golden.txt", []byte(PlainText(r, map[string]string{"U0AVA": "ava", "U0PM1": "priya"})))
 
 	late := fixedReport()
 	late.Late, late.Region, late.LLM = true, "EMEA", nil
-	goldenFile(t, "digest_week_late_region.golden.txt", []byte(PlainText(late, nil)))
+	goldenfile.File(t, "digest_week_late_region.golden.txt", []byte(PlainText(late, nil)))
 
 	empty := &Report{Channel: "C0LEADERSHIP", Period: r.Period, Location: ny(), Currency: "USD", Outcomes: map[feedback.Outcome]*OutcomeStat{},
 		Teams: []TeamStat{{Key: "product", Name: "Product"}}}
 	text, blocks = Blocks(empty)
-	goldenJSON(t, "digest_empty", map[string]any{"text": text, "blocks": blocks})
-	goldenFile(t, "digest_empty.golden.txt", []byte(PlainText(empty, nil)))
+	goldenfile.JSON(t, "digest_empty", map[string]any{"text": text, "blocks": blocks})
+	goldenfile.File(t, "digest_empty.golden.txt", []byte(PlainText(empty, nil)))
 }
 
 // hugeReport has far more of everything than a message can hold.
@@ -170,7 +135,7 @@ func TestRenderWithinSlackLimits(t *testing.T) {
 			t.Errorf("huge week does not say %q", want)
 		}
 	}
-	goldenJSON(t, "digest_huge", blocks)
+	goldenfile.JSON(t, "digest_huge", blocks)
 }
 
 func texts(v any) []string {
