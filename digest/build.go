@@ -18,7 +18,10 @@ const (
 	topThemes        = 5
 	verbatimsByTheme = 2
 	maxOverdue       = 25
-	trendPeriods     = 4
+	// trendPeriods is how many earlier periods a figure is compared with.
+	trendPeriods = 4
+	// historyPeriods is how many periods, this one included, trends and charts show.
+	historyPeriods = 13
 )
 
 // Querier runs read queries: a pool, or the transaction a post holds.
@@ -44,7 +47,7 @@ func (b *Builder) Build(ctx context.Context, d Definition, p Period) (*Report, e
 func (b *Builder) BuildWith(ctx context.Context, q Querier, d Definition, p Period) (*Report, error) {
 	r := &Report{Channel: d.Channel, Period: p, Location: b.Org.Location, Region: d.Filter.Region, Currency: b.Org.Currency,
 		Outcomes: map[feedback.Outcome]*OutcomeStat{}}
-	periods := append([]Period{p}, d.Previous(p, trendPeriods)...)
+	periods := append([]Period{p}, d.Previous(p, historyPeriods-1)...)
 	starts, ends := make([]time.Time, len(periods)), make([]time.Time, len(periods))
 	for i, pp := range periods {
 		starts[i], ends[i] = pp.Start, pp.End
@@ -84,12 +87,24 @@ func (b *Builder) outcomes(ctx context.Context, q Querier, r *Report, starts, en
 		cents        int64
 	)
 	won, lost := make([]int, len(starts)), make([]int, len(starts))
+	history := make([]PeriodStat, len(starts))
 	_, err = pgx.ForEachRow(rows, []any{&i, &outcome, &cur, &n, &cents}, func() error {
+		h := &history[i-1]
 		switch feedback.Outcome(outcome) {
 		case feedback.Won:
 			won[i-1] += n
+			h.Won += n
+			if cur == r.Currency {
+				h.WonValue += cents
+			}
 		case feedback.Lost:
 			lost[i-1] += n
+			h.Lost += n
+			if cur == r.Currency {
+				h.LostValue += cents
+			}
+		case feedback.NoDecision:
+			h.NoDecision += n
 		}
 		if i != 1 {
 			return nil
@@ -114,8 +129,14 @@ func (b *Builder) outcomes(ctx context.Context, q Querier, r *Report, starts, en
 		rate := float64(won[0]) / float64(won[0]+lost[0])
 		r.WinRate = &rate
 	}
+	// Oldest first, as a chart reads.
+	for k := len(starts) - 1; k >= 0; k-- {
+		h := history[k]
+		h.Start, h.End = starts[k], ends[k]
+		r.History = append(r.History, h)
+	}
 	pw, pl := 0, 0
-	for k := 1; k < len(starts); k++ {
+	for k := 1; k < min(len(starts), trendPeriods+1); k++ {
 		pw, pl = pw+won[k], pl+lost[k]
 	}
 	if pw+pl > 0 {
@@ -183,6 +204,21 @@ SELECT theme_key, outcome, account, reporter_id, hide_name, words
 FROM ranked WHERE n <= $5 AND btrim(words) <> ''
 ORDER BY theme_key, outcome, n`
 
+// selectThemeValues sums, per period, outcome, theme and currency, the deal values of
+// the items that carry the theme (each item once, whether the rep named it, the text is
+// about it, or both).
+const selectThemeValues = `WITH ` + periodsCTE + `,
+items AS (
+    SELECT DISTINCT f.i, f.id, f.outcome, COALESCE(t.merged_into, t.id) AS theme_id
+    FROM filed f JOIN feedback_themes ft ON ft.feedback_id = f.id JOIN themes t ON t.id = ft.theme_id
+    UNION
+    SELECT f.i, f.id, f.outcome, COALESCE(t.merged_into, t.id)
+    FROM filed f CROSS JOIN LATERAL unnest(f.reasons) AS r(key) JOIN themes t ON t.key = r.key)
+SELECT items.i, items.outcome, th.key, f.currency, (sum(f.deal_value) * 100)::bigint AS cents
+FROM items JOIN feedback f ON f.id = items.id JOIN themes th ON th.id = items.theme_id
+WHERE items.outcome IN ('won', 'lost') AND f.deal_value IS NOT NULL
+GROUP BY items.i, items.outcome, th.key, f.currency`
+
 func (b *Builder) themes(ctx context.Context, q Querier, r *Report, starts, ends []time.Time) error {
 	rows, err := q.Query(ctx, selectThemeStats, starts, ends, r.Region)
 	if err != nil {
@@ -191,6 +227,7 @@ func (b *Builder) themes(ctx context.Context, q Querier, r *Report, starts, ends
 	type key struct{ outcome, theme string }
 	stats := map[key]*ThemeStat{}
 	prev := map[key]int{}
+	counts := map[key][]int{}
 	var (
 		i                    int
 		outcome, theme, name string
@@ -198,8 +235,14 @@ func (b *Builder) themes(ctx context.Context, q Querier, r *Report, starts, ends
 	)
 	_, err = pgx.ForEachRow(rows, []any{&i, &outcome, &theme, &name, &items, &byRep, &inText}, func() error {
 		k := key{outcome, theme}
+		if counts[k] == nil {
+			counts[k] = make([]int, len(starts))
+		}
+		counts[k][len(starts)-i] = items // oldest first
 		if i > 1 {
-			prev[k] += items
+			if i <= trendPeriods+1 {
+				prev[k] += items
+			}
 			return nil
 		}
 		stats[k] = &ThemeStat{Key: theme, Name: name, Count: items, ByRep: byRep, InText: inText}
@@ -208,16 +251,57 @@ func (b *Builder) themes(ctx context.Context, q Querier, r *Report, starts, ends
 	if err != nil {
 		return err
 	}
-	previous := len(starts) - 1
+	rows, err = q.Query(ctx, selectThemeValues, starts, ends, r.Region)
+	if err != nil {
+		return err
+	}
+	values := map[key][]int64{}
+	var (
+		cur   string
+		cents int64
+	)
+	_, err = pgx.ForEachRow(rows, []any{&i, &outcome, &theme, &cur, &cents}, func() error {
+		k := key{outcome, theme}
+		if cur == r.Currency {
+			if values[k] == nil {
+				values[k] = make([]int64, len(starts))
+			}
+			values[k][len(starts)-i] = cents
+		}
+		if s, ok := stats[k]; ok && i == 1 {
+			if cur == r.Currency {
+				s.Value = cents
+			} else {
+				if s.OtherValues == nil {
+					s.OtherValues = map[string]int64{}
+				}
+				s.OtherValues[cur] = cents
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	previous := min(len(starts)-1, trendPeriods)
 	pick := func(outcome string) []ThemeStat {
 		var out []ThemeStat
 		for k, s := range stats {
 			if k.outcome == outcome {
 				s.PreviousAverage = float64(prev[k]) / float64(max(previous, 1))
+				s.Counts, s.Values = counts[k], values[k]
+				if s.Values == nil {
+					s.Values = make([]int64, len(starts))
+				}
 				out = append(out, *s)
 			}
 		}
+		// Money at stake first: the value of the deals a theme came up in, then how
+		// many deals (values in other currencies are shown apart, never added).
 		sort.Slice(out, func(a, b int) bool {
+			if out[a].Value != out[b].Value {
+				return out[a].Value > out[b].Value
+			}
 			if out[a].Count != out[b].Count {
 				return out[a].Count > out[b].Count
 			}

@@ -96,10 +96,10 @@ func build(r *Report, s style) content {
 		}})
 	} else {
 		c.Sections = append(c.Sections, dealsSection(r, s))
-		if ts := themeSection("Why we lose", r.LossThemes, s); ts != nil {
+		if ts := themeSection("Why we lose", r.LossThemes, r.Currency, s); ts != nil {
 			c.Sections = append(c.Sections, *ts)
 		}
-		if ts := themeSection("Why we win", r.WinThemes, s); ts != nil {
+		if ts := themeSection("Why we win", r.WinThemes, r.Currency, s); ts != nil {
 			c.Sections = append(c.Sections, *ts)
 		}
 		if cs := competitorSection(r, s); cs != nil {
@@ -147,6 +147,9 @@ func dealsSection(r *Report, s style) section {
 			delta := math.Round((*r.WinRate - *r.PreviousWinRate) * 100)
 			l += fmt.Sprintf(" (previous four periods: %s, %s)", pct(*r.PreviousWinRate), arrow(delta, "pts"))
 		}
+		if t := winRateTrend(r.History); t != "" {
+			l += " · " + t
+		}
 		lines = append(lines, l)
 	} else if r.Total() > 0 {
 		lines = append(lines, "No deal was won or lost outright this period, so there is no win rate.")
@@ -171,18 +174,31 @@ func sortedCurrencies(m map[string]int64) []money {
 	return out
 }
 
-func themeSection(title string, themes []ThemeStat, s style) *section {
+func themeSection(title string, themes []ThemeStat, currency string, s style) *section {
 	if len(themes) == 0 {
 		return nil
 	}
 	sec := section{Title: title}
 	for _, t := range themes {
 		l := fmt.Sprintf("%s %s — %d deal%s", "•", s.bold(s.text(t.Name)), t.Count, plural(t.Count))
+		if t.Value > 0 || len(t.OtherValues) > 0 {
+			var vs []string
+			if t.Value > 0 {
+				vs = append(vs, compactMoney(t.Value, currency))
+			}
+			for _, m := range sortedCurrencies(t.OtherValues) {
+				vs = append(vs, compactMoney(m.cents, m.cur))
+			}
+			l += ", " + strings.Join(vs, " + ")
+		}
 		if t.ByRep != t.Count || t.InText != t.Count {
 			// Where the rep's reasons and the text disagree, say so.
 			l += fmt.Sprintf(" (named by reps %d, found in their words %d)", t.ByRep, t.InText)
 		}
 		l += " · " + arrow(float64(t.Count)-t.PreviousAverage, "vs the previous four periods' average of "+oneDecimal(t.PreviousAverage))
+		if tr := countTrend(t.Counts, "deals"); tr != "" {
+			l += " · " + tr
+		}
 		for _, v := range t.Verbatims {
 			who := "a rep who asked not to be named"
 			if v.ReporterID != "" {

@@ -22,6 +22,17 @@ func ny() *time.Location {
 
 func rate(f float64) *float64 { return &f }
 
+// history is 13 weekly periods ending at end with these won and lost counts, oldest first.
+func history(end time.Time, won, lost []int) []PeriodStat {
+	out := make([]PeriodStat, len(won))
+	for i := range won {
+		e := end.AddDate(0, 0, -7*(len(won)-1-i))
+		out[i] = PeriodStat{Start: e.AddDate(0, 0, -7).UTC(), End: e.UTC(), Won: won[i], Lost: lost[i],
+			WonValue: int64(won[i]) * 12_000_000, LostValue: int64(lost[i]) * 13_000_000}
+	}
+	return out
+}
+
 // fixedReport is a typical week, with hostile text in every user field.
 func fixedReport() *Report {
 	end := time.Date(2026, 11, 20, 16, 0, 0, 0, ny())
@@ -33,11 +44,14 @@ func fixedReport() *Report {
 			feedback.NoDecision: {Count: 2},
 		},
 		WinRate: rate(7.0 / 16), PreviousWinRate: rate(0.5),
+		History: history(end, []int{5, 6, 4, 0, 7, 8, 6, 5, 9, 7, 6, 8, 7}, []int{5, 4, 6, 0, 5, 4, 6, 7, 3, 5, 6, 6, 9}),
 		LossThemes: []ThemeStat{
-			{Key: "price", Name: "Price or packaging", Count: 5, ByRep: 4, InText: 3, PreviousAverage: 2.25, Verbatims: []Verbatim{
-				{Text: "Half the price and we'd sign <!channel>", Account: "Acme & Sons", ReporterID: "U0AVA"},
-				{Text: "Gong is cheaper\nand bundles calls", Account: "Globex", ReporterID: ""},
-			}},
+			{Key: "price", Name: "Price or packaging", Count: 5, ByRep: 4, InText: 3, PreviousAverage: 2.25,
+				Value: 98_000_000, OtherValues: map[string]int64{"EUR": 4_000_000},
+				Counts: []int{1, 2, 2, 3, 1, 0, 2, 3, 2, 2, 3, 2, 5}, Verbatims: []Verbatim{
+					{Text: "Half the price and we'd sign <!channel>", Account: "Acme & Sons", ReporterID: "U0AVA"},
+					{Text: "Gong is cheaper\nand bundles calls", Account: "Globex", ReporterID: ""},
+				}},
 			{Key: "integration", Name: "Integrations", Count: 3, ByRep: 3, InText: 3, PreviousAverage: 3, Verbatims: []Verbatim{{Text: "No <https://evil|Salesforce> sync", Account: "Initech", ReporterID: "U0BEN"}}},
 		},
 		WinThemes:   []ThemeStat{{Key: "support", Name: "Support and customer success", Count: 4, ByRep: 2, InText: 4, PreviousAverage: 4.5}},

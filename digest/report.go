@@ -24,6 +24,8 @@ type Report struct {
 	// previous four periods together. Nil when there were no won or lost deals.
 	WinRate         *float64
 	PreviousWinRate *float64
+	// History is the deals of the last 13 periods, this one last.
+	History []PeriodStat
 
 	LossThemes  []ThemeStat
 	WinThemes   []ThemeStat
@@ -41,6 +43,21 @@ type Report struct {
 
 	// LLM is the period's language-model use, nil when no model is configured.
 	LLM *LLMUsage
+}
+
+// PeriodStat is one period's deals: counts and values in the report's currency (cents).
+type PeriodStat struct {
+	Start, End            time.Time
+	Won, Lost, NoDecision int
+	WonValue, LostValue   int64
+}
+
+// WinRate is won / (won + lost); ok is false when no deal was won or lost.
+func (p PeriodStat) WinRate() (rate float64, ok bool) {
+	if p.Won+p.Lost == 0 {
+		return 0, false
+	}
+	return float64(p.Won) / float64(p.Won+p.Lost), true
 }
 
 // OutcomeStat counts one outcome's deals and their value.
@@ -63,6 +80,13 @@ type ThemeStat struct {
 	InText int
 	// PreviousAverage is the mean count over the previous four periods.
 	PreviousAverage float64
+	// Value is the deal value (in the report's currency, in cents) of the period's
+	// deals of this outcome the theme came up in; OtherValues those in other currencies.
+	Value       int64
+	OtherValues map[string]int64
+	// Counts and Values are the same over the last 13 periods, oldest first.
+	Counts []int
+	Values []int64
 	// Verbatims are quotes that prove the theme: items where it is the dominant theme
 	// of the text and the rep did not name another reason.
 	Verbatims []Verbatim
