@@ -66,6 +66,25 @@ func BenchmarkBuildAndRender(b *testing.B) {
 		b.Fatal(err)
 	}
 	builder := &Builder{Pool: pool, Org: cfg}
+	b.Run("build_and_render", func(b *testing.B) {
+		benchBuildAndRender(b, ctx, builder, def, p)
+	})
+	// The charts of the same report, drawn alone.
+	r, err := builder.Build(ctx, def, p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("charts", func(b *testing.B) {
+		for b.Loop() {
+			cs, err := Charts(r)
+			if err != nil || len(cs) != 3 {
+				b.Fatalf("%d charts, %v", len(cs), err)
+			}
+		}
+	})
+}
+
+func benchBuildAndRender(b *testing.B, ctx context.Context, builder *Builder, def Definition, p Period) {
 	for b.Loop() {
 		r, err := builder.Build(ctx, def, p)
 		if err != nil {

@@ -48,11 +48,13 @@ func fixedReport() *Report {
 		LossThemes: []ThemeStat{
 			{Key: "price", Name: "Price or packaging", Count: 5, ByRep: 4, InText: 3, PreviousAverage: 2.25,
 				Value: 98_000_000, OtherValues: map[string]int64{"EUR": 4_000_000},
-				Counts: []int{1, 2, 2, 3, 1, 0, 2, 3, 2, 2, 3, 2, 5}, Verbatims: []Verbatim{
+				Counts: []int{1, 2, 2, 3, 1, 0, 2, 3, 2, 2, 3, 2, 5},
+				Values: []int64{1e7, 3e7, 2e7, 5e7, 1e7, 0, 4e7, 6e7, 3e7, 2e7, 7e7, 4e7, 98e6}, Verbatims: []Verbatim{
 					{Text: "Half the price and we'd sign <!channel>", Account: "Acme & Sons", ReporterID: "U0AVA"},
 					{Text: "Gong is cheaper\nand bundles calls", Account: "Globex", ReporterID: ""},
 				}},
-			{Key: "integration", Name: "Integrations", Count: 3, ByRep: 3, InText: 3, PreviousAverage: 3, Verbatims: []Verbatim{{Text: "No <https://evil|Salesforce> sync", Account: "Initech", ReporterID: "U0BEN"}}},
+			{Key: "integration", Name: "Integrations", Count: 3, ByRep: 3, InText: 3, PreviousAverage: 3,
+				Values: []int64{0, 0, 2e7, 2e7, 0, 1e7, 0, 0, 3e7, 1e7, 0, 2e7, 15e6}, Verbatims: []Verbatim{{Text: "No <https://evil|Salesforce> sync", Account: "Initech", ReporterID: "U0BEN"}}},
 		},
 		WinThemes:   []ThemeStat{{Key: "support", Name: "Support and customer success", Count: 4, ByRep: 2, InText: 4, PreviousAverage: 4.5}},
 		Competitors: []CompetitorStat{{Name: "Gong", Met: 6, Won: 2, Lost: 4}, {Name: "Clari <beta>", Met: 2, Won: 1, Lost: 0, NoDecision: 1}},

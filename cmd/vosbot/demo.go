@@ -77,6 +77,15 @@ func cmdDemo(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	fmt.Fprint(a.io.out, digest.PlainText(r, org.Names))
+	chartDir, err := os.MkdirTemp("", "vosbot-demo-charts-")
+	if err != nil {
+		return err
+	}
+	paths, err := writeCharts(r, chartDir)
+	if err != nil {
+		return fmt.Errorf("demo charts: %w", err)
+	}
+	fmt.Fprintf(a.io.out, "\nCharts the digest attaches in Slack (%d PNG files): %s\n", len(paths), chartDir)
 	fmt.Fprintf(a.io.err, "\nvosbot demo: %d reps filed %d feedback items and raised %d dropped balls over %d weeks; digest of the latest week above (%.1f s). "+
 		"Next: create the Slack app (README.md) and run vosbot run.\n",
 		len(org.Reps), res.Feedback, res.Escalations, demo.Default.Weeks, time.Since(started).Seconds())

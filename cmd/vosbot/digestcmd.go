@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -13,18 +15,20 @@ import (
 func cmdDigest(ctx context.Context, a *app, args []string) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		if len(args) > 0 && (args[0] == "--help" || args[0] == "-h" || args[0] == "-help") {
-			fmt.Fprintln(a.io.out, "Usage: vosbot digest preview [--channel C] [--at RFC3339]\n       vosbot digest post --channel C [--at RFC3339] [--force]")
+			fmt.Fprintln(a.io.out, "Usage: vosbot digest preview [--channel C] [--at RFC3339]\n       vosbot digest post --channel C [--at RFC3339] [--force]\n       vosbot digest charts --channel C [--at RFC3339] --out DIR")
 			return errHelp
 		}
-		return usagef("digest: say preview or post")
+		return usagef("digest: say preview, post or charts")
 	}
 	switch args[0] {
 	case "preview":
 		return digestPreview(ctx, a, args[1:])
 	case "post":
 		return digestPost(ctx, a, args[1:])
+	case "charts":
+		return digestCharts(ctx, a, args[1:])
 	}
-	return usagef("digest: unknown %q: use preview or post", args[0])
+	return usagef("digest: unknown %q: use preview, post or charts", args[0])
 }
 
 // digestFlags are the flags both digest commands share.
@@ -146,4 +150,61 @@ func digestPost(ctx context.Context, a *app, args []string) error {
 	}
 	fmt.Fprintln(a.io.out, res.TS)
 	return nil
+}
+
+func digestCharts(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("digest charts", "--channel C [--at RFC3339] --out DIR",
+		"Write the PNG charts the digest of channel C would attach (same period rule as preview), one\nfile per chart, into DIR, and print their paths.")
+	f := digestFlags{channel: fs.String("channel", "", "the digest's channel ID (required)"), at: fs.String("at", "", "a moment in the period, RFC 3339 (default now)")}
+	out := fs.String("out", "", "folder to write the charts into (created if missing)")
+	if err := a.parse(fs, args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return usagef("digest charts: --out is required: the folder to write the PNG files into")
+	}
+	if err := a.setup(); err != nil {
+		return err
+	}
+	d, p, err := a.resolveDigest(f, true)
+	if err != nil {
+		return err
+	}
+	db, err := a.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	r, err := (&digest.Builder{Pool: db.Pool, Org: a.org()}).Build(ctx, d, p)
+	if err != nil {
+		return err
+	}
+	paths, err := writeCharts(r, *out)
+	if err != nil {
+		return err
+	}
+	for _, path := range paths {
+		fmt.Fprintln(a.io.out, path)
+	}
+	return nil
+}
+
+// writeCharts renders the report's charts into dir and returns the files' paths.
+func writeCharts(r *digest.Report, dir string) ([]string, error) {
+	charts, err := digest.Charts(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, usagef("--out %s: %v", dir, err)
+	}
+	var paths []string
+	for _, c := range charts {
+		path := filepath.Join(dir, c.Name)
+		if err := os.WriteFile(path, c.PNG, 0o644); err != nil {
+			return nil, fmt.Errorf("write chart: %w", err)
+		}
+		paths = append(paths, path)
+	}
+	return paths, nil
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"image/png"
 	"io"
 	"net"
 	"net/http"
@@ -388,5 +389,26 @@ func TestDigestCommands(t *testing.T) {
 	code, ts3, _ := runVosbot(t, e, "digest", "post", "--channel", "C0LEAD", "--at", "2026-11-24T10:00:00Z", "--force")
 	if code != 0 || ts3 == ts1 || len(fake.Messages("C0LEAD")) != 2 {
 		t.Errorf("--force: %q, %d messages", ts3, len(fake.Messages("C0LEAD")))
+	}
+	charts := filepath.Join(dir, "charts")
+	code, out, stderr = runVosbot(t, e, "digest", "charts", "--channel", "C0LEAD", "--at", "2026-11-23T10:00:00Z", "--out", charts)
+	paths := strings.Fields(out)
+	if code != 0 || len(paths) != 3 {
+		t.Fatalf("charts: exit %d %q\n%s", code, out, stderr)
+	}
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(f)
+		f.Close()
+		if err != nil || img.Bounds().Dx() != 800 || img.Bounds().Dy() != 450 {
+			t.Errorf("%s: %v, %v", p, err, img)
+		}
+	}
+	code, _, stderr = runVosbot(t, e, "digest", "charts", "--channel", "C0LEAD")
+	if code != 2 || !strings.Contains(lastLine(stderr), "--out") {
+		t.Errorf("charts without --out: exit %d %q", code, lastLine(stderr))
 	}
 }
