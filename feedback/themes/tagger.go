@@ -4,6 +4,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/vosbot/vosbot/feedback/catalogue"
 )
 
 // Match is one catalogue theme found in a text, with its score (cosine similarity to
@@ -37,7 +39,7 @@ const (
 // Tagger gives texts the catalogue themes they are about. Build it once per
 // catalogue and corpus; it is safe for concurrent use.
 type Tagger struct {
-	themes    []Theme
+	themes    []catalogue.Theme
 	vocab     *vocabulary
 	protos    []sparse
 	phrases   [][][]string // per theme, keyword phrases as stem sequences
@@ -50,12 +52,12 @@ type Tagger struct {
 // and keywords (keywords count twice) and the examples tagged with it. Term weights
 // come from the prototypes, the examples and background, the texts about to be tagged
 // (any of them may be empty).
-func NewTagger(catalogue []Theme, examples []Example, background []string) *Tagger {
+func NewTagger(cat []catalogue.Theme, examples []Example, background []string) *Tagger {
 	s := newStemmer(1 << 18)
-	t := &Tagger{themes: slices.Clone(catalogue), stems: s, Threshold: DefaultThreshold}
-	protoDocs := make([]doc, len(catalogue))
+	t := &Tagger{themes: slices.Clone(cat), stems: s, Threshold: DefaultThreshold}
+	protoDocs := make([]doc, len(cat))
 	index := map[string]int{}
-	for i, th := range catalogue {
+	for i, th := range cat {
 		index[th.Key] = i
 		text := th.Name + ". " + th.Description + ".\n" + strings.Join(th.Keywords, ".\n") + ".\n" + strings.Join(th.Keywords, ".\n")
 		protoDocs[i], _ = analyze(s, text, nil)
@@ -69,7 +71,7 @@ func NewTagger(catalogue []Theme, examples []Example, background []string) *Tagg
 		t.phrases = append(t.phrases, phrases)
 	}
 	all := slices.Clone(protoDocs)
-	used := make([]int, len(catalogue))
+	used := make([]int, len(cat))
 	for _, ex := range examples {
 		// Examples join their themes' prototypes, not the document frequencies: more
 		// examples of a phrase must make it count more, not less.
@@ -88,7 +90,7 @@ func NewTagger(catalogue []Theme, examples []Example, background []string) *Tagg
 	}
 	t.vocab = buildVocabulary(all, vocabOptions{minDF: 1})
 	t.docs = len(all)
-	t.protos = make([]sparse, len(catalogue))
+	t.protos = make([]sparse, len(cat))
 	for i, d := range protoDocs {
 		t.protos[i] = t.vocab.vector(d, nil)
 	}

@@ -4,9 +4,10 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
+
+	"github.com/vosbot/vosbot/feedback/catalogue"
 )
 
 // salesTexts are realistic notes with the theme each is mostly about.
@@ -43,9 +44,9 @@ func TestTaggerDominantTheme(t *testing.T) {
 		background = append(background, s.text)
 	}
 	for _, bg := range [][]string{nil, background} {
-		tg := NewTagger(Builtin(), nil, bg)
+		tg := NewTagger(catalogue.Builtin(), nil, bg)
 		for _, s := range salesTexts {
-			got := tg.Tag(s.text, KindLost)
+			got := tg.Tag(s.text, catalogue.KindLost)
 			if len(got) == 0 || got[0].Key != s.want {
 				t.Errorf("background %v: Tag(%q) = %v, want %s first", bg != nil, s.text, got, s.want)
 			}
@@ -55,7 +56,7 @@ func TestTaggerDominantTheme(t *testing.T) {
 
 func TestTaggerMatchesOrderedAndCapped(t *testing.T) {
 	t.Parallel()
-	tg := NewTagger(Builtin(), nil, nil)
+	tg := NewTagger(catalogue.Builtin(), nil, nil)
 	texts := []string{
 		"Too expensive and the security review failed, the Salesforce integration was missing, " +
 			"support tickets went unanswered, the invoice was wrong and the budget was frozen",
@@ -99,9 +100,9 @@ func TestTaggerNothingToSay(t *testing.T) {
 		"价格太贵了", "Нам не понравилась цена", "مرحبا بالعالم",
 	}
 	background := append(slices.Clone(nothing), "See you next week at lunch")
-	tg := NewTagger(Builtin(), nil, background)
+	tg := NewTagger(catalogue.Builtin(), nil, background)
 	for _, text := range append(nothing, "See you next week at lunch") {
-		for _, kind := range []string{"", KindLost, KindEscalation} {
+		for _, kind := range []string{"", catalogue.KindLost, catalogue.KindEscalation} {
 			if got := tg.Tag(text, kind); len(got) != 0 {
 				t.Errorf("Tag(%q, %q) = %v, want no theme", text, kind, got)
 			}
@@ -111,15 +112,15 @@ func TestTaggerNothingToSay(t *testing.T) {
 
 func TestTaggerUnrelatedTextWithoutBackground(t *testing.T) {
 	t.Parallel()
-	tg := NewTagger(Builtin(), nil, nil)
-	if got := tg.Tag("See you next week at lunch", KindLost); len(got) != 0 {
+	tg := NewTagger(catalogue.Builtin(), nil, nil)
+	if got := tg.Tag("See you next week at lunch", catalogue.KindLost); len(got) != 0 {
 		t.Errorf("got %v, want no theme", got)
 	}
 }
 
 func TestTaggerAppliesTo(t *testing.T) {
 	t.Parallel()
-	tg := NewTagger(Builtin(), nil, nil)
+	tg := NewTagger(catalogue.Builtin(), nil, nil)
 	price := "Too expensive, they went with a cheaper competitor on price"
 	tests := []struct {
 		text, kind string
@@ -127,14 +128,14 @@ func TestTaggerAppliesTo(t *testing.T) {
 		want       bool
 	}{
 		{price, "", "price", true},
-		{price, KindLost, "price", true},
-		{price, KindWon, "price", true},
-		{price, KindEscalation, "price", false},
-		{"Champion left and budget was frozen", KindEscalation, "budget_or_champion", false},
-		{"Champion left and budget was frozen", KindNoDecision, "budget_or_champion", true},
+		{price, catalogue.KindLost, "price", true},
+		{price, catalogue.KindWon, "price", true},
+		{price, catalogue.KindEscalation, "price", false},
+		{"Champion left and budget was frozen", catalogue.KindEscalation, "budget_or_champion", false},
+		{"Champion left and budget was frozen", catalogue.KindNoDecision, "budget_or_champion", true},
 		// Billing has no AppliesTo: every kind.
-		{"invoiced twice, wrong charge", KindEscalation, "billing", true},
-		{"invoiced twice, wrong charge", KindWon, "billing", true},
+		{"invoiced twice, wrong charge", catalogue.KindEscalation, "billing", true},
+		{"invoiced twice, wrong charge", catalogue.KindWon, "billing", true},
 		{"invoiced twice, wrong charge", "some_new_kind", "billing", true},
 	}
 	for _, tt := range tests {
@@ -145,34 +146,11 @@ func TestTaggerAppliesTo(t *testing.T) {
 	}
 }
 
-func TestThemeAppliesToRecord(t *testing.T) {
-	t.Parallel()
-	deals := Theme{AppliesTo: []string{KindWon, KindLost}}
-	tests := []struct {
-		th   Theme
-		kind string
-		want bool
-	}{
-		{deals, KindWon, true},
-		{deals, KindLost, true},
-		{deals, KindEscalation, false},
-		{deals, "", true},
-		{Theme{}, KindEscalation, true},
-		{Theme{AppliesTo: []string{KindEscalation}}, KindEscalation, true},
-		{Theme{AppliesTo: []string{KindEscalation}}, KindNoDecision, false},
-	}
-	for _, tt := range tests {
-		if got := tt.th.AppliesToRecord(tt.kind); got != tt.want {
-			t.Errorf("%v.AppliesToRecord(%q) = %v, want %v", tt.th.AppliesTo, tt.kind, got, tt.want)
-		}
-	}
-}
-
 func TestTaggerExamplesShiftResult(t *testing.T) {
 	t.Parallel()
 	text := "Zorblax reconciliation again"
-	plain := NewTagger(Builtin(), nil, []string{text})
-	if got := plain.Tag(text, KindLost); len(got) != 0 {
+	plain := NewTagger(catalogue.Builtin(), nil, []string{text})
+	if got := plain.Tag(text, catalogue.KindLost); len(got) != 0 {
 		t.Fatalf("without examples the made-up phrase already gives %v", got)
 	}
 	examples := []Example{
@@ -181,13 +159,13 @@ func TestTaggerExamplesShiftResult(t *testing.T) {
 		{Text: "Another zorblax reconciliation complaint", Keys: []string{"billing"}},
 		{Text: "Pricing was fine", Keys: []string{"price"}},
 	}
-	tg := NewTagger(Builtin(), examples, []string{text})
-	got := tg.Tag(text, KindLost)
+	tg := NewTagger(catalogue.Builtin(), examples, []string{text})
+	got := tg.Tag(text, catalogue.KindLost)
 	if len(got) == 0 || got[0].Key != "billing" {
 		t.Errorf("with examples Tag(%q) = %v, want billing first", text, got)
 	}
 	// Examples for other themes do not leak: security is unaffected.
-	if got := tg.Tag("security review stalled", KindLost); len(got) == 0 || got[0].Key != "security_compliance" {
+	if got := tg.Tag("security review stalled", catalogue.KindLost); len(got) == 0 || got[0].Key != "security_compliance" {
 		t.Errorf("security text now gives %v", got)
 	}
 }
@@ -200,8 +178,8 @@ func TestTaggerMoreExamplesNotWeaker(t *testing.T) {
 		for i := range n {
 			ex = append(ex, Example{Text: fmt.Sprintf("zorblax reconciliation problem %d", i), Keys: []string{"billing"}})
 		}
-		tg := NewTagger(Builtin(), ex, []string{text})
-		i := slices.IndexFunc(tg.themes, func(th Theme) bool { return th.Key == "billing" })
+		tg := NewTagger(catalogue.Builtin(), ex, []string{text})
+		i := slices.IndexFunc(tg.themes, func(th catalogue.Theme) bool { return th.Key == "billing" })
 		d, _ := analyze(newStemmer(10), text, nil)
 		return tg.vocab.vector(d, nil).dot(tg.protos[i]) // no keyword in the text: the score
 	}
@@ -212,7 +190,7 @@ func TestTaggerMoreExamplesNotWeaker(t *testing.T) {
 
 func TestTaggerThreshold(t *testing.T) {
 	t.Parallel()
-	tg := NewTagger(Builtin(), nil, nil)
+	tg := NewTagger(catalogue.Builtin(), nil, nil)
 	text := "Too expensive, they went with a cheaper competitor on price"
 	if got := tg.Tag(text, ""); len(got) == 0 {
 		t.Fatal("no theme at the default threshold")
@@ -226,11 +204,11 @@ func TestTaggerThreshold(t *testing.T) {
 // TestTaggerScore checks a score is the cosine to the prototype plus the keyword bonus.
 func TestTaggerScore(t *testing.T) {
 	t.Parallel()
-	catalogue := []Theme{
+	cat := []catalogue.Theme{
 		{Key: "a", Name: "Widgets", Description: "widgets and gadgets", Keywords: []string{"widget", "blue gadget"}},
 		{Key: "b", Name: "Sprockets", Description: "sprockets and cogs", Keywords: []string{"sprocket"}},
 	}
-	tg := NewTagger(catalogue, nil, nil)
+	tg := NewTagger(cat, nil, nil)
 	// Every term of these texts is in the vocabulary (sentence breaks keep out bigrams
 	// the catalogue never has), so the text vector is the whole text.
 	tests := []struct {
@@ -259,14 +237,14 @@ func TestTaggerScore(t *testing.T) {
 
 func TestTaggerKeywordCountedOnce(t *testing.T) {
 	t.Parallel()
-	catalogue := []Theme{{Key: "a", Name: "Widgets", Description: "widgets", Keywords: []string{"widget", "widgets"}}}
-	tg := NewTagger(catalogue, nil, nil)
+	cat := []catalogue.Theme{{Key: "a", Name: "Widgets", Description: "widgets", Keywords: []string{"widget", "widgets"}}}
+	tg := NewTagger(cat, nil, nil)
 	d, _ := analyze(newStemmer(10), "widget", nil)
 	cos := tg.vocab.vector(d, nil).dot(tg.protos[0])
 	if got := tg.Tag("widget", ""); len(got) != 1 || math.Abs(got[0].Score-(cos+keywordBonus)) > 1e-9 {
 		t.Errorf("Tag = %v, want cosine %v plus one bonus", got, cos)
 	}
-	real := NewTagger(Builtin(), nil, nil).Tag("Support tickets went unanswered for weeks", KindLost)
+	real := NewTagger(catalogue.Builtin(), nil, nil).Tag("Support tickets went unanswered for weeks", catalogue.KindLost)
 	if slices.Contains(themeKeys(real), "missing_feature") {
 		t.Errorf("support text tagged %v", real)
 	}
@@ -274,7 +252,7 @@ func TestTaggerKeywordCountedOnce(t *testing.T) {
 
 func TestTaggerEmptyCatalogue(t *testing.T) {
 	t.Parallel()
-	for _, cat := range [][]Theme{nil, {}} {
+	for _, cat := range [][]catalogue.Theme{nil, {}} {
 		tg := NewTagger(cat, []Example{{Text: "pricing", Keys: []string{"price"}}}, []string{"x"})
 		if got := tg.Tag("too expensive", ""); len(got) != 0 {
 			t.Errorf("empty catalogue gave %v", got)
@@ -284,10 +262,10 @@ func TestTaggerEmptyCatalogue(t *testing.T) {
 
 func TestTaggerConcurrent(t *testing.T) {
 	t.Parallel()
-	tg := NewTagger(Builtin(), nil, nil)
+	tg := NewTagger(catalogue.Builtin(), nil, nil)
 	want := make([][]Match, len(salesTexts))
 	for i, s := range salesTexts {
-		want[i] = tg.Tag(s.text, KindLost)
+		want[i] = tg.Tag(s.text, catalogue.KindLost)
 	}
 	var wg sync.WaitGroup
 	errs := make(chan string, 4*len(salesTexts))
@@ -296,7 +274,7 @@ func TestTaggerConcurrent(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i, s := range salesTexts {
-				if got := tg.Tag(s.text, KindLost); !slices.Equal(got, want[i]) {
+				if got := tg.Tag(s.text, catalogue.KindLost); !slices.Equal(got, want[i]) {
 					errs <- s.text
 				}
 			}
@@ -306,74 +284,5 @@ func TestTaggerConcurrent(t *testing.T) {
 	close(errs)
 	for text := range errs {
 		t.Errorf("concurrent Tag(%q) differs", text)
-	}
-}
-
-func TestBuiltinCatalogue(t *testing.T) {
-	t.Parallel()
-	a := Builtin()
-	keys := map[string]bool{}
-	for _, th := range a {
-		if th.Key == "" || th.Name == "" || th.Description == "" || len(th.Keywords) == 0 {
-			t.Errorf("incomplete theme %+v", th)
-		}
-		if keys[th.Key] {
-			t.Errorf("duplicate key %s", th.Key)
-		}
-		keys[th.Key] = true
-		for _, k := range th.AppliesTo {
-			if !slices.Contains([]string{KindWon, KindLost, KindNoDecision, KindEscalation}, k) {
-				t.Errorf("%s applies to unknown kind %q", th.Key, k)
-			}
-		}
-		for _, kw := range th.Keywords {
-			if kw != strings.TrimSpace(kw) || kw == "" {
-				t.Errorf("%s: bad keyword %q", th.Key, kw)
-			}
-		}
-	}
-	// A fresh copy each call.
-	a[0].Keywords[0] = "changed"
-	a[0].AppliesTo[0] = "changed"
-	b := Builtin()
-	if b[0].Keywords[0] == "changed" || b[0].AppliesTo[0] == "changed" {
-		t.Error("Builtin shares its slices between calls")
-	}
-}
-
-func TestConfigRoundTrip(t *testing.T) {
-	t.Parallel()
-	all := []string{KindWon, KindLost, KindNoDecision, KindEscalation}
-	cfg := ToConfig(Builtin())
-	back := FromConfig(cfg)
-	for i, th := range Builtin() {
-		c := cfg[i]
-		if c.Key != th.Key || c.Name != th.Name || c.Description != th.Description || !slices.Equal(c.Keywords, th.Keywords) {
-			t.Errorf("ToConfig changed %s: %+v", th.Key, c)
-		}
-		// An empty AppliesTo (all kinds) is spelled out.
-		wantApplies := th.AppliesTo
-		if len(wantApplies) == 0 {
-			wantApplies = all
-		}
-		if !slices.Equal(c.AppliesTo, wantApplies) || !slices.Equal(back[i].AppliesTo, wantApplies) {
-			t.Errorf("%s: AppliesTo %v, back %v; want %v", th.Key, c.AppliesTo, back[i].AppliesTo, wantApplies)
-		}
-		for _, kind := range all {
-			if back[i].AppliesToRecord(kind) != th.AppliesToRecord(kind) {
-				t.Errorf("%s: round trip changes whether it applies to %s", th.Key, kind)
-			}
-		}
-	}
-	// Copies, not shared slices.
-	cfg[0].Keywords[0] = "changed"
-	if back[0].Keywords[0] == "changed" {
-		t.Error("FromConfig shares Keywords with its input")
-	}
-	th := []Theme{{Key: "x", Keywords: []string{"a"}, AppliesTo: []string{KindLost}}}
-	c := ToConfig(th)
-	c[0].Keywords[0], c[0].AppliesTo[0] = "changed", "changed"
-	if th[0].Keywords[0] != "a" || th[0].AppliesTo[0] != KindLost {
-		t.Error("ToConfig shares slices with its input")
 	}
 }

@@ -28,7 +28,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	openai "github.com/sashabaranov/go-openai"
 
-	"github.com/vosbot/vosbot/internal/config"
+	"github.com/vosbot/vosbot/feedback/catalogue"
 )
 
 // Item is one text to tag; Kind is won, lost, no_decision or escalation.
@@ -139,12 +139,12 @@ var ErrMalformed = errors.New("the model's answer is not the expected JSON")
 // Tag finds catalogue themes in items, batch by batch. A batch that fails (timeout,
 // error, malformed answer) is reported in err and its items are missing from the
 // results, so that the caller keeps the offline result for them.
-func (t *Tagger) Tag(ctx context.Context, catalogue []config.Theme, items []Item) ([]Result, []Proposal, error) {
+func (t *Tagger) Tag(ctx context.Context, cat []catalogue.Theme, items []Item) ([]Result, []Proposal, error) {
 	var results []Result
 	var proposals []Proposal
 	var errs []error
 	for batch := range slices.Chunk(items, t.opts.BatchSize) {
-		r, p, err := t.tagBatch(ctx, catalogue, batch)
+		r, p, err := t.tagBatch(ctx, cat, batch)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -201,13 +201,13 @@ type rawSchema json.RawMessage
 
 func (r rawSchema) MarshalJSON() ([]byte, error) { return r, nil }
 
-func (t *Tagger) tagBatch(ctx context.Context, catalogue []config.Theme, batch []Item) ([]Result, []Proposal, error) {
+func (t *Tagger) tagBatch(ctx context.Context, cat []catalogue.Theme, batch []Item) ([]Result, []Proposal, error) {
 	var prompt strings.Builder
 	prompt.WriteString(systemPrompt)
-	for _, th := range catalogue {
+	for _, th := range cat {
 		applies := th.AppliesTo
 		if len(applies) == 0 {
-			applies = []string{"won", "lost", "no_decision", "escalation"}
+			applies = catalogue.Kinds
 		}
 		fmt.Fprintf(&prompt, "- %s: %s. %s (applies_to: %s)\n", th.Key, th.Name, th.Description, strings.Join(applies, ", "))
 	}
@@ -251,7 +251,7 @@ func (t *Tagger) tagBatch(ctx context.Context, catalogue []config.Theme, batch [
 		seen[r.ID] = true
 		res := Result{ID: r.ID}
 		for _, m := range r.Themes {
-			if !applies(catalogue, m.Key, kind) || slices.ContainsFunc(res.Themes, func(x Match) bool { return x.Key == m.Key }) {
+			if !applies(cat, m.Key, kind) || slices.ContainsFunc(res.Themes, func(x Match) bool { return x.Key == m.Key }) {
 				t.dropped.Inc()
 				continue
 			}
@@ -281,10 +281,10 @@ func (t *Tagger) tagBatch(ctx context.Context, catalogue []config.Theme, batch [
 
 // applies reports whether a theme of the catalogue may be given to a text of kind ("" for
 // a text of no known kind, as in themes tag).
-func applies(catalogue []config.Theme, key, kind string) bool {
-	for _, th := range catalogue {
+func applies(cat []catalogue.Theme, key, kind string) bool {
+	for _, th := range cat {
 		if th.Key == key {
-			return kind == "" || len(th.AppliesTo) == 0 || slices.Contains(th.AppliesTo, kind)
+			return th.AppliesToRecord(kind)
 		}
 	}
 	return false

@@ -13,11 +13,11 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
-	"github.com/vosbot/vosbot/internal/config"
+	"github.com/vosbot/vosbot/feedback/catalogue"
 	"github.com/vosbot/vosbot/internal/openaifake"
 )
 
-var catalogue = []config.Theme{
+var testCatalogue = []catalogue.Theme{
 	{Key: "price", Name: "Price or packaging", Description: "our price against value", AppliesTo: []string{"won", "lost", "no_decision"}},
 	{Key: "integration", Name: "Integrations", Description: "connectors to other tools"},
 	{Key: "billing", Name: "Billing and invoicing", Description: "invoices", AppliesTo: []string{"escalation"}},
@@ -80,7 +80,7 @@ func TestBatchingAndUsage(t *testing.T) {
 	fake := openaifake.New(model(t))
 	defer fake.Close()
 	tg, usage := newTagger(t, fake, 5*time.Second)
-	res, _, err := tg.Tag(context.Background(), catalogue, items(45, "the price was too high"))
+	res, _, err := tg.Tag(context.Background(), testCatalogue, items(45, "the price was too high"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestSchemaViolationsFallBack(t *testing.T) {
 	} {
 		fake := openaifake.New(func(openaifake.Request) openaifake.Reply { return reply })
 		tg, usage := newTagger(t, fake, 5*time.Second)
-		res, _, err := tg.Tag(context.Background(), catalogue, items(3, "price"))
+		res, _, err := tg.Tag(context.Background(), testCatalogue, items(3, "price"))
 		if err == nil || len(res) != 0 {
 			t.Errorf("%s: %d results, %v; want an error and nothing (the offline themes stand)", name, len(res), err)
 		}
@@ -139,7 +139,7 @@ func TestUnknownAndInapplicableKeysDropped(t *testing.T) {
 	})
 	defer fake.Close()
 	tg, _ := newTagger(t, fake, 5*time.Second)
-	res, props, err := tg.Tag(context.Background(), catalogue, items(2, "text"))
+	res, props, err := tg.Tag(context.Background(), testCatalogue, items(2, "text"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func TestPromptInjection(t *testing.T) {
 	})
 	defer fake.Close()
 	tg, _ := newTagger(t, fake, 5*time.Second)
-	res, props, err := tg.Tag(context.Background(), catalogue, []Item{{ID: "0", Kind: "lost", Text: injection}, {ID: "1", Kind: "lost", Text: "the demo went well"}})
+	res, props, err := tg.Tag(context.Background(), testCatalogue, []Item{{ID: "0", Kind: "lost", Text: injection}, {ID: "1", Kind: "lost", Text: "the demo went well"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +203,7 @@ func TestHangingServerTimesOut(t *testing.T) {
 	defer fake.Close()
 	tg, usage := newTagger(t, fake, 300*time.Millisecond)
 	start := time.Now()
-	res, _, err := tg.Tag(context.Background(), catalogue, items(3, "price"))
+	res, _, err := tg.Tag(context.Background(), testCatalogue, items(3, "price"))
 	if err == nil || len(res) != 0 || !strings.Contains(err.Error(), "timeout") {
 		t.Errorf("hang: %d results, %v", len(res), err)
 	}
@@ -221,7 +221,7 @@ func TestRateLimitRetryAfter(t *testing.T) {
 	defer fake.Close()
 	fake.Next(openaifake.Reply{Status: http.StatusTooManyRequests, RetryAfter: time.Second}, openaifake.Reply{Status: http.StatusBadGateway})
 	tg, _ := newTagger(t, fake, 10*time.Second)
-	res, _, err := tg.Tag(context.Background(), catalogue, items(2, "price"))
+	res, _, err := tg.Tag(context.Background(), testCatalogue, items(2, "price"))
 	if err != nil || len(res) != 2 {
 		t.Fatalf("%d results, %v", len(res), err)
 	}
@@ -240,7 +240,7 @@ func TestRedaction(t *testing.T) {
 	defer fake.Close()
 	tg, _ := newTagger(t, fake, 5*time.Second)
 	text := "Call Jane at +1 (415) 555-0132 or 020 7946 0958, jane.doe@acme.com, see https://crm.example.com/opp/1 <@U0123> <!channel>. Price is 40k; order 12345."
-	if _, _, err := tg.Tag(context.Background(), catalogue, []Item{{ID: "0", Kind: "lost", Text: text}}); err != nil {
+	if _, _, err := tg.Tag(context.Background(), testCatalogue, []Item{{ID: "0", Kind: "lost", Text: text}}); err != nil {
 		t.Fatal(err)
 	}
 	sent := sentTexts(t, fake.Requests()[0])[0].Text

@@ -1,10 +1,9 @@
-package themes
+// Package catalogue owns the theme catalogue: the one Theme type, its store (the themes
+// table is the truth; the configuration seeds it at start), a cached reader, and the
+// writes that tag feedback and escalations with themes.
+package catalogue
 
-import (
-	"slices"
-
-	"github.com/vosbot/vosbot/internal/config"
-)
+import "slices"
 
 // Record kinds a theme can apply to.
 const (
@@ -14,24 +13,98 @@ const (
 	KindEscalation = "escalation"
 )
 
-// Theme is one entry of the theme catalogue: the reasons a rep picks in the
-// feedback modal and the themes detected in text are the same list.
+// Kinds are every record kind, in order.
+var Kinds = []string{KindWon, KindLost, KindNoDecision, KindEscalation}
+
+// Theme statuses.
+const (
+	StatusCatalogue = "catalogue"
+	StatusEmerging  = "emerging"
+	StatusRetired   = "retired"
+	StatusMerged    = "merged"
+	StatusDismissed = "dismissed"
+)
+
+// Origins of a theme.
+const (
+	OriginCatalogue = "catalogue" // the configuration or the built-in catalogue
+	OriginAdmin     = "admin"     // an emerging theme an admin accepted
+)
+
+// Theme is one theme: the reasons a rep picks in the feedback modal and the themes
+// found in text are the same list. Stored themes also carry their status and, for
+// themes found by discovery, the texts they were found in.
 type Theme struct {
-	Key         string
-	Name        string
-	Description string
+	ID          int64  `db:"id"`
+	Key         string `db:"key"`
+	Name        string `db:"name"`
+	Description string `db:"description"`
 	// Keywords are hints for the offline engine: words and short phrases that,
 	// when they appear in a text, point at this theme.
-	Keywords []string
+	Keywords []string `db:"keywords"`
 	// AppliesTo lists the record kinds (won, lost, no_decision, escalation)
 	// the theme is meant for; empty means all of them.
-	AppliesTo []string
+	AppliesTo  []string `db:"applies_to"`
+	Status     string   `db:"status"`
+	Origin     string   `db:"origin"`
+	MergedInto *int64   `db:"merged_into"`
+	// Examples are texts the theme was found in (discovery), which teach the tagger.
+	Examples []string `db:"example_texts"`
+	Size     int      `db:"size"`
 }
 
 // AppliesToRecord reports whether the theme may be used for a record of the
 // given kind. An empty kind or an empty AppliesTo list matches everything.
 func (t Theme) AppliesToRecord(kind string) bool {
 	return kind == "" || len(t.AppliesTo) == 0 || slices.Contains(t.AppliesTo, kind)
+}
+
+// IsReason reports whether reps can pick the theme as the reason a deal went its way.
+func (t Theme) IsReason() bool {
+	return t.AppliesToRecord(KindWon) || t.AppliesToRecord(KindLost) || t.AppliesToRecord(KindNoDecision)
+}
+
+// Catalogue is the list of themes in use, in catalogue order.
+type Catalogue []Theme
+
+// Reasons are the themes reps can pick for feedback.
+func (c Catalogue) Reasons() Catalogue {
+	var out Catalogue
+	for _, t := range c {
+		if t.IsReason() {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// Keys are the themes' keys, in order.
+func (c Catalogue) Keys() []string {
+	out := make([]string, len(c))
+	for i, t := range c {
+		out[i] = t.Key
+	}
+	return out
+}
+
+// ForKind are the themes that apply to a record kind.
+func (c Catalogue) ForKind(kind string) Catalogue {
+	var out Catalogue
+	for _, t := range c {
+		if t.AppliesToRecord(kind) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// Find returns the theme with the key.
+func (c Catalogue) Find(key string) (Theme, bool) {
+	i := slices.IndexFunc(c, func(t Theme) bool { return t.Key == key })
+	if i < 0 {
+		return Theme{}, false
+	}
+	return c[i], true
 }
 
 // Builtin returns the default catalogue of INTERFACE.md, used when the
@@ -186,28 +259,4 @@ func Builtin() []Theme {
 			},
 		},
 	}
-}
-
-// FromConfig converts a configured catalogue.
-func FromConfig(cs []config.Theme) []Theme {
-	out := make([]Theme, len(cs))
-	for i, c := range cs {
-		out[i] = Theme{Key: c.Key, Name: c.Name, Description: c.Description,
-			Keywords: slices.Clone(c.Keywords), AppliesTo: slices.Clone(c.AppliesTo)}
-	}
-	return out
-}
-
-// ToConfig converts a catalogue to its configured form, spelling out "all" kinds.
-func ToConfig(ts []Theme) []config.Theme {
-	out := make([]config.Theme, len(ts))
-	for i, t := range ts {
-		applies := slices.Clone(t.AppliesTo)
-		if len(applies) == 0 {
-			applies = []string{KindWon, KindLost, KindNoDecision, KindEscalation}
-		}
-		out[i] = config.Theme{Key: t.Key, Name: t.Name, Description: t.Description,
-			Keywords: slices.Clone(t.Keywords), AppliesTo: applies}
-	}
-	return out
 }
