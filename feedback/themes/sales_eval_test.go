@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vosbot/vosbot/feedback/catalogue"
 	"github.com/vosbot/vosbot/feedback/themes/internal/tageval"
 )
 
@@ -19,8 +20,8 @@ type salesEvalRun struct {
 }
 
 // runSalesEval tags the labelled set the ways vosbot does:
-//   - cli: as `vosbot themes tag --offline`: the built-in catalogue through its
-//     configured form, no examples, every text of the file as background, no record kind;
+//   - cli: as `vosbot themes tag --offline`: the built-in catalogue, no examples, every
+//     text of the file as background, no record kind;
 //   - kind: the same tagger given each text's record kind, so AppliesTo counts;
 //   - learned: as the feedback worker: no background, the record kind, and the dev
 //     half's labels as the reasons reps ticked (examples); measured on test only.
@@ -35,7 +36,7 @@ func runSalesEval(t *testing.T) []salesEvalRun {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cat := FromConfig(ToConfig(Builtin()))
+	cat := catalogue.Builtin()
 	var keys, texts []string
 	for _, th := range cat {
 		keys = append(keys, th.Key)

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/vosbot/vosbot/feedback/catalogue"
 	"github.com/vosbot/vosbot/feedback/themes"
 	"github.com/vosbot/vosbot/feedback/themes/internal/tageval"
 )
@@ -16,7 +17,7 @@ func runSales(out io.Writer, path, tagged string, verbose bool) error {
 	if err != nil {
 		return err
 	}
-	cat := themes.FromConfig(themes.ToConfig(themes.Builtin()))
+	cat := catalogue.Builtin()
 	keys := make([]string, len(cat))
 	for i, th := range cat {
 		keys[i] = th.Key
