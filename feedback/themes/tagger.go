@@ -63,8 +63,15 @@ func NewTagger(cat []catalogue.Theme, examples []Example, background []string) *
 		protoDocs[i], _ = analyze(s, text, nil)
 		var phrases [][]string
 		for _, kw := range th.Keywords {
+			st := Normalize(kw)
+			// A phrase left with one word once its stop words are gone ("go live",
+			// "not now", "per user", "sign-off") meant something only as a phrase: as a hint it
+			// would fire on every "live", "now" or "user".
+			if len(st) == 0 || len(st) == 1 && len(words(kw)) > 1 {
+				continue
+			}
 			// Keywords with the same stems ("price", "pricing") are one hint, not two.
-			if st := Normalize(kw); len(st) > 0 && !slices.ContainsFunc(phrases, func(p []string) bool { return slices.Equal(p, st) }) {
+			if !slices.ContainsFunc(phrases, func(p []string) bool { return slices.Equal(p, st) }) {
 				phrases = append(phrases, st)
 			}
 		}
