@@ -77,12 +77,6 @@ type Bot struct {
 	inflight  sync.WaitGroup
 	seen      *seenEnvelopes
 	m         metrics
-	// accepted caches the reasons on offer (configured plus accepted themes).
-	accepted struct {
-		sync.Mutex
-		reasons []Reason
-		read    time.Time
-	}
 }
 
 // Options wire a Bot.

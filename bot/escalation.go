@@ -17,14 +17,14 @@ import (
 
 // escalationCommand opens the modal pre-filled from "/dropped-ball billing invoice sent twice".
 func (b *Bot) escalationCommand(ctx context.Context, cmd slack.SlashCommand) {
-	team, summary := feedback.SplitTeam(cmd.Text, b.deps.Config)
+	team, summary := feedback.SplitTeam(cmd.Text, b.deps.Org)
 	b.openEscalation(ctx, cmd.TriggerID, cmd.UserID, cmd.ChannelID, feedback.EscalationDraft{Team: team, Summary: summary, Source: feedback.SourceSlashCommand})
 }
 
 func (b *Bot) openEscalation(ctx context.Context, triggerID, userID, channelID string, d feedback.EscalationDraft) {
 	ctx, cancel := context.WithTimeout(ctx, viewTimeout)
 	defer cancel()
-	if _, err := b.api.OpenViewContext(ctx, triggerID, escalationModal(d, b.deps.Config.Teams)); err != nil {
+	if _, err := b.api.OpenViewContext(ctx, triggerID, escalationModal(d, b.deps.Org.Teams)); err != nil {
 		b.log.Error("escalation modal not opened", "user", userID, "error", err)
 		b.tell(context.WithoutCancel(ctx), channelID, userID, "Sorry, the dropped-ball form didn't open ("+errorCode(err)+"). Please run the command again.")
 	}
@@ -33,13 +33,13 @@ func (b *Bot) openEscalation(ctx context.Context, triggerID, userID, channelID s
 // submitEscalation validates and stores a new escalation; errors go back onto the form.
 func (b *Bot) submitEscalation(ctx context.Context, cb slack.InteractionCallback) any {
 	d := escalationDraft(cb.View, cb.User.ID)
-	e, errs := d.Validate(b.deps.Config)
+	e, errs := d.Validate(b.deps.Org)
 	if errs != nil {
 		return slack.NewErrorsViewSubmissionResponse(blockErrors(errs, feedback.FieldSummary))
 	}
 	ctx, cancel := context.WithTimeout(ctx, saveTimeout)
 	defer cancel()
-	saved, created, err := b.deps.Store.RaiseEscalation(ctx, b.deps.Config, e)
+	saved, created, err := b.deps.Store.RaiseEscalation(ctx, b.deps.Org, e)
 	if err != nil {
 		b.log.Error("escalation not saved", "user", cb.User.ID, "view", cb.View.ID, "error", err)
 		return slack.NewErrorsViewSubmissionResponse(map[string]string{escalationSaveErrBlock: "Couldn't save — nothing you typed was lost, press Submit again."})
@@ -64,10 +64,10 @@ func (b *Bot) escalationButton(ctx context.Context, cb slack.InteractionCallback
 		b.tell(ctx, cb.Channel.ID, cb.User.ID, "That escalation no longer exists.")
 		return
 	}
-	if !feedback.MayAct(b.deps.Config, e.Team, cb.User.ID) {
+	if !feedback.MayAct(b.deps.Org, e.Team, cb.User.ID) {
 		b.log.Warn("escalation action by a non-owner refused", "escalation_id", id, "action", action, "user", cb.User.ID)
 		b.tell(ctx, cb.Channel.ID, cb.User.ID, fmt.Sprintf("Only the owners of %s (%s) or an admin can act on dropped ball #%d. Nothing was changed.",
-			blockkit.Escape(teamName(b.deps.Config, e.Team)), mentions(feedback.WhoMayAct(b.deps.Config, e.Team)), e.ID))
+			blockkit.Escape(teamName(b.deps.Org, e.Team)), mentions(feedback.WhoMayAct(b.deps.Org, e.Team)), e.ID))
 		return
 	}
 	if _, err := feedback.Transition(e.Status, action); err != nil {
@@ -80,7 +80,7 @@ func (b *Bot) escalationButton(ctx context.Context, cb slack.InteractionCallback
 	case feedback.ActionResolve, feedback.ActionWontFix:
 		b.openView(ctx, cb, noteModal(e, action, cb.Channel.ID))
 	case feedback.ActionReassign:
-		b.openView(ctx, cb, reassignModal(e, b.deps.Config.Teams, cb.Channel.ID))
+		b.openView(ctx, cb, reassignModal(e, b.deps.Org.Teams, cb.Channel.ID))
 	}
 }
 
@@ -95,7 +95,7 @@ func (b *Bot) openView(ctx context.Context, cb slack.InteractionCallback, view s
 
 // applyAct moves the escalation and tells the presser when it was refused.
 func (b *Bot) applyAct(ctx context.Context, channel, userID string, a feedback.Act) error {
-	e, ev, err := b.deps.Store.ApplyAct(ctx, b.deps.Config, a)
+	e, ev, err := b.deps.Store.ApplyAct(ctx, b.deps.Org, a)
 	var refused *feedback.RefusedError
 	if errors.As(err, &refused) {
 		b.log.Info("escalation action refused", "escalation_id", a.EscalationID, "action", a.Action, "user", userID, "reason", err)
@@ -158,7 +158,7 @@ func (b *Bot) submitEscalationAct(ctx context.Context, cb slack.InteractionCallb
 	}
 	ctx, cancel := context.WithTimeout(ctx, saveTimeout)
 	defer cancel()
-	e, _, err := b.deps.Store.ApplyAct(ctx, b.deps.Config, a)
+	e, _, err := b.deps.Store.ApplyAct(ctx, b.deps.Org, a)
 	var refused *feedback.RefusedError
 	switch {
 	case errors.As(err, &refused):
@@ -207,8 +207,8 @@ func (b *Bot) postEscalation(ctx context.Context, id int64, retried bool) error 
 			}
 		}
 		opts := []slack.MsgOption{
-			slack.MsgOptionText(escalationText(e, b.deps.Config), false),
-			slack.MsgOptionBlocks(escalationBlocks(e, b.deps.Config, b.now(), true)...),
+			slack.MsgOptionText(escalationText(e, b.deps.Org), false),
+			slack.MsgOptionBlocks(escalationBlocks(e, b.deps.Org, b.now(), true)...),
 		}
 		if e.MessageTS != "" {
 			_, _, _, err := b.api.UpdateMessageContext(ctx, e.ChannelID, e.MessageTS, opts...)
@@ -259,10 +259,10 @@ func (b *Bot) findEscalationPost(ctx context.Context, channel string, e feedback
 
 // escalationChannel is where a team's escalations are posted.
 func (b *Bot) escalationChannel(team string) string {
-	if t, ok := b.deps.Config.Team(team); ok && t.Channel != "" {
+	if t, ok := b.deps.Org.Team(team); ok && t.Channel != "" {
 		return t.Channel
 	}
-	return b.deps.Config.Escalations.Channel
+	return b.deps.Org.Escalations.Channel
 }
 
 // notifyEscalation delivers one event to one recipient (a user, or the message thread).
@@ -275,7 +275,7 @@ func (b *Bot) notifyEscalation(ctx context.Context, args feedback.EscalationNoti
 	if err != nil {
 		return err
 	}
-	n := escalationNotification(e, ev, args.Recipient, b.deps.Config, b.now())
+	n := escalationNotification(e, ev, args.Recipient, b.deps.Org, b.now())
 	opts := []slack.MsgOption{slack.MsgOptionText(n.Text, false), slack.MsgOptionBlocks(n.Blocks...)}
 	target := args.Recipient
 	if args.Recipient == feedback.RecipientThread {

@@ -12,26 +12,12 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/vosbot/vosbot/feedback"
+	"github.com/vosbot/vosbot/feedback/feedbacktest"
 	"github.com/vosbot/vosbot/internal/slackfake"
 )
 
-const escalationE2EConfig = `
-timezone: UTC
-admins: [U0ADMIN]
-escalations:
-  channel: C0ESC
-  ack_within: 24h
-  resolve_within: 168h
-  remind_every: 24h
-teams:
-  - key: product
-    name: Product
-    owners: [U0PM1, U0PM2]
-  - key: billing
-    name: Finance & Billing
-    owners: [U0FIN]
-    ack_within: 4h
-`
+// escalationOrg is the shared sample organisation (feedbacktest.Org); handlers only read it.
+var escalationOrg = feedbacktest.Org()
 
 // raiseViaSlack runs /dropped-ball and submits the modal; it returns the escalation.
 func (h *harness) raiseViaSlack(viewID, team, summary string) feedback.Escalation {
@@ -111,7 +97,7 @@ func (h *harness) submitNote(user string, trigger, note string) *slack.ViewSubmi
 
 func TestEscalationLifecycle(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, escalationE2EConfig)
+	h := newHarness(t, escalationOrg)
 	e := h.raiseViaSlack("VESC1", "billing", "Invoice sent twice <!here>")
 	id := fmt.Sprint(e.ID)
 	if !e.AckDueAt.Equal(h.clock.Now().Add(4 * time.Hour)) {
@@ -202,7 +188,7 @@ func TestEscalationLifecycle(t *testing.T) {
 
 func TestConcurrentAcknowledgeThroughSlack(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, escalationE2EConfig)
+	h := newHarness(t, escalationOrg)
 	e := h.raiseViaSlack("VESC1", "product", "Roadmap promise slipped again")
 	var wg sync.WaitGroup
 	for _, owner := range []string{"U0PM1", "U0PM2"} {
@@ -229,7 +215,7 @@ func TestConcurrentAcknowledgeThroughSlack(t *testing.T) {
 
 func TestWontFixAndReassign(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, escalationE2EConfig)
+	h := newHarness(t, escalationOrg)
 	e := h.raiseViaSlack("VESC1", "product", "Billing charged the wrong card")
 	id := fmt.Sprint(e.ID)
 	h.channelPost(containing(actAcknowledge))
@@ -277,7 +263,7 @@ func TestWontFixAndReassign(t *testing.T) {
 
 func TestRemindersWithControlledClock(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, escalationE2EConfig)
+	h := newHarness(t, escalationOrg)
 	start := h.clock.Now()
 	e := h.raiseViaSlack("VESC1", "billing", "No one answers the renewal quote")
 	post := h.channelPost(containing(actAcknowledge))
@@ -344,7 +330,7 @@ func TestRemindersWithControlledClock(t *testing.T) {
 
 func TestDeletedMessageIsReposted(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, escalationE2EConfig)
+	h := newHarness(t, escalationOrg)
 	e := h.raiseViaSlack("VESC1", "product", "Demo environment down before a board demo")
 	post := h.channelPost(containing(actAcknowledge))
 	if _, _, err := h.bot.api.(*slack.Client).DeleteMessageContext(h.ctx, "C0ESC", post.TS); err != nil {
@@ -366,7 +352,7 @@ func TestDeletedMessageIsReposted(t *testing.T) {
 
 func TestForgedEscalationButtons(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, escalationE2EConfig)
+	h := newHarness(t, escalationOrg)
 	for _, value := range []string{"999", "abc", "-1", `1; DROP TABLE escalations`, ""} {
 		h.press("U0FIN", "C0ESC", actAcknowledge, value)
 	}
@@ -385,7 +371,7 @@ func TestForgedEscalationButtons(t *testing.T) {
 
 func TestEscalationAppHome(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, escalationE2EConfig)
+	h := newHarness(t, escalationOrg)
 	e := h.raiseViaSlack("VESC1", "billing", "Invoice sent twice")
 	if _, err := h.fake.Event(h.ctx, map[string]any{"type": "app_home_opened", "user": "U0FIN", "tab": "home"}); err != nil {
 		t.Fatal(err)

@@ -11,7 +11,6 @@ import (
 
 	"github.com/vosbot/vosbot/feedback"
 	"github.com/vosbot/vosbot/internal/blockkit"
-	"github.com/vosbot/vosbot/internal/config"
 )
 
 // Callback and action ids of the escalation surfaces.
@@ -45,7 +44,7 @@ type escalationMeta struct {
 }
 
 // escalationModal is the /dropped-ball form, pre-filled from the draft.
-func escalationModal(d feedback.EscalationDraft, teams []config.Team) slack.ModalViewRequest {
+func escalationModal(d feedback.EscalationDraft, teams []feedback.Team) slack.ModalViewRequest {
 	meta, _ := json.Marshal(escalationMeta{Source: d.Source})
 	teamSelect := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, blockkit.Plain("Choose the team"), feedback.FieldTeam)
 	for _, t := range teams {
@@ -137,7 +136,7 @@ func noteModal(e feedback.Escalation, a feedback.Action, channel string) slack.M
 }
 
 // reassignModal moves an escalation to another team.
-func reassignModal(e feedback.Escalation, teams []config.Team, channel string) slack.ModalViewRequest {
+func reassignModal(e feedback.Escalation, teams []feedback.Team, channel string) slack.ModalViewRequest {
 	meta, _ := json.Marshal(escalationMeta{EscalationID: e.ID, Action: feedback.ActionReassign, Channel: channel})
 	sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, blockkit.Plain("Choose the team"), feedback.FieldTeam)
 	for _, t := range teams {
@@ -186,7 +185,7 @@ func slackDate(t time.Time) string {
 	return fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|%s>", t.Unix(), t.UTC().Format("Jan 2 15:04 UTC"))
 }
 
-func teamName(cfg *config.Config, key string) string {
+func teamName(cfg *feedback.Org, key string) string {
 	if t, ok := cfg.Team(key); ok {
 		return t.Name
 	}
@@ -210,7 +209,7 @@ func reporterLine(e feedback.Escalation) string {
 }
 
 // statusLine says where the escalation stands and who must move next.
-func statusLine(e feedback.Escalation, cfg *config.Config, now time.Time) string {
+func statusLine(e feedback.Escalation, cfg *feedback.Org, now time.Time) string {
 	switch e.Status {
 	case feedback.StatusOpen:
 		s := fmt.Sprintf("*Open* · waiting for %s to acknowledge by %s", mentions(ownersOf(cfg, e.Team)), slackDate(e.AckDueAt))
@@ -233,7 +232,7 @@ func statusLine(e feedback.Escalation, cfg *config.Config, now time.Time) string
 }
 
 // ownersOf are the team's owners, or the admins for a team no longer configured.
-func ownersOf(cfg *config.Config, team string) []string {
+func ownersOf(cfg *feedback.Org, team string) []string {
 	if t, ok := cfg.Team(team); ok {
 		return t.Owners
 	}
@@ -241,7 +240,7 @@ func ownersOf(cfg *config.Config, team string) []string {
 }
 
 // escalationBlocks shows an escalation; with actions, the buttons that fit its status.
-func escalationBlocks(e feedback.Escalation, cfg *config.Config, now time.Time, withActions bool) []slack.Block {
+func escalationBlocks(e feedback.Escalation, cfg *feedback.Org, now time.Time, withActions bool) []slack.Block {
 	blocks := []slack.Block{
 		blockkit.Header(fmt.Sprintf("Dropped ball #%d · %s", e.ID, teamName(cfg, e.Team))),
 		blockkit.Section("headline", escalationHeadline(e)),
@@ -273,7 +272,7 @@ func escalationBlocks(e feedback.Escalation, cfg *config.Config, now time.Time, 
 }
 
 // escalationText is the notification text of the channel message.
-func escalationText(e feedback.Escalation, cfg *config.Config) string {
+func escalationText(e feedback.Escalation, cfg *feedback.Org) string {
 	account := ""
 	if strings.TrimSpace(e.Account) != "" {
 		account = " for " + blockkit.Escape(blockkit.Clip(e.Account, 100))
@@ -289,7 +288,7 @@ type notification struct {
 
 // escalationNotification words an event for its recipient: the reporter hears what
 // happened and the note; owners get the escalation with its buttons.
-func escalationNotification(e feedback.Escalation, ev feedback.Event, recipient string, cfg *config.Config, now time.Time) notification {
+func escalationNotification(e feedback.Escalation, ev feedback.Event, recipient string, cfg *feedback.Org, now time.Time) notification {
 	ref := fmt.Sprintf("dropped ball #%d", e.ID)
 	if strings.TrimSpace(e.Account) != "" {
 		ref += " (" + blockkit.Escape(blockkit.Clip(e.Account, 100)) + ")"

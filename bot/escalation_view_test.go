@@ -9,32 +9,10 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/vosbot/vosbot/feedback"
-	"github.com/vosbot/vosbot/internal/config"
+	"github.com/vosbot/vosbot/feedback/feedbacktest"
 )
 
-const testConfigYAML = `
-timezone: UTC
-admins: [U0ADMIN]
-escalations:
-  channel: C0ESC
-teams:
-  - key: product
-    name: Product
-    owners: [U0PM1, U0PM2]
-  - key: billing
-    name: Finance & Billing
-    owners: [U0FIN]
-    ack_within: 4h
-`
-
-func testConfig(t testing.TB) *config.Config {
-	t.Helper()
-	cfg, err := config.Parse("test.yaml", []byte(testConfigYAML))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg
-}
+func testConfig(testing.TB) *feedback.Org { return feedbacktest.Org() }
 
 var (
 	t0      = time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)
@@ -110,7 +88,7 @@ func TestEscalationNotificationsGolden(t *testing.T) {
 func TestEscalationHomeGolden(t *testing.T) {
 	t.Parallel()
 	cfg := testConfig(t)
-	golden(t, "home_owner", homeView(homeData{UserID: "U0FIN", Config: cfg, Now: t0.Add(time.Hour), OwnedTeams: []string{"billing"},
+	golden(t, "home_owner", homeView(homeData{UserID: "U0FIN", Org: cfg, Now: t0.Add(time.Hour), OwnedTeams: []string{"billing"},
 		TeamOpen: []feedback.Escalation{sampleEscalation(feedback.StatusOpen), sampleEscalation(feedback.StatusAcknowledged)},
 		Reported: []feedback.Escalation{sampleEscalation(feedback.StatusResolved)}}))
 }
@@ -123,7 +101,7 @@ func TestEscalationTextEscaped(t *testing.T) {
 	e.Account, e.Summary, e.Needed, e.Resolution = "<!channel>", "<!here> <@U1>", "<!subteam^S1>", "<https://x|y>"
 	ev := feedback.Event{ActorID: "U0FIN", Action: "resolved", Note: "<!everyone>"}
 	all, _ := json.Marshal([]any{escalationBlocks(e, cfg, t0, true), escalationText(e, cfg), escalationNotification(e, ev, "U0REP", cfg, t0),
-		homeView(homeData{Config: cfg, Reported: []feedback.Escalation{e}})})
+		homeView(homeData{Org: cfg, Reported: []feedback.Escalation{e}})})
 	for _, bad := range []string{"<!channel>", "<!here>", "<@U1>", "<!subteam", "<https://x", "<!everyone>"} {
 		if strings.Contains(string(all), jsonEscaped(bad)) {
 			t.Errorf("unescaped %q", bad)

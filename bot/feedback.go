@@ -41,7 +41,7 @@ func (b *Bot) feedbackShortcut(ctx context.Context, cb slack.InteractionCallback
 }
 
 func (b *Bot) feedbackForm(ctx context.Context, d feedback.Draft, id int64) feedbackForm {
-	return feedbackForm{Draft: d, FeedbackID: id, Reasons: b.reasons(ctx), Regions: b.deps.Config.Regions, Currency: b.deps.Config.Currency}
+	return feedbackForm{Draft: d, FeedbackID: id, Reasons: b.reasons(ctx), Regions: b.deps.Org.Regions, Currency: b.deps.Org.Currency}
 }
 
 func (b *Bot) openFeedback(ctx context.Context, triggerID, userID, channelID string, d feedback.Draft, id int64) {

@@ -9,18 +9,19 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/vosbot/vosbot/feedback"
+	"github.com/vosbot/vosbot/feedback/feedbacktest"
 )
 
-const feedbackConfig = `
-timezone: UTC
-admins: [U0ADMIN]
-currency: EUR
-regions: [NA, EMEA]
-`
+// feedbackOrg is the sample organisation with amounts in euros.
+var feedbackOrg = func() *feedback.Org {
+	o := feedbacktest.Org()
+	o.Currency = "EUR"
+	return o
+}()
 
 func TestSlashCommandOpensPrefilledModal(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, feedbackConfig)
+	h := newHarness(t, feedbackOrg)
 	tests := []struct {
 		text, outcome, account string
 	}{
@@ -60,7 +61,7 @@ func TestSlashCommandOpensPrefilledModal(t *testing.T) {
 
 func TestMessageShortcut(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, feedbackConfig)
+	h := newHarness(t, feedbackOrg)
 	_, err := h.fake.Interaction(h.ctx, slack.InteractionCallback{
 		Type: slack.InteractionTypeMessageAction, CallbackID: feedbackShortcut, TriggerID: "short-1",
 		User: slack.User{ID: "U0REP"}, Team: slack.Team{ID: "T1", Domain: "acme"},
@@ -97,7 +98,7 @@ func feedbackState(outcome, account string) *slack.ViewState {
 
 func TestSubmitStoresOnceAndConfirms(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, feedbackConfig)
+	h := newHarness(t, feedbackOrg)
 	view := slack.View{ID: "VFEED1", CallbackID: feedbackCallback, PrivateMetadata: `{"source":"slash_command"}`, State: feedbackState("lost", "Acme & Sons")}
 	if resp := h.submit("U0REP", view); resp != nil {
 		t.Fatalf("valid submission answered %+v, want the modal closed", resp)
@@ -139,7 +140,7 @@ func TestSubmitStoresOnceAndConfirms(t *testing.T) {
 
 func TestValidationErrorKeepsInput(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, feedbackConfig)
+	h := newHarness(t, feedbackOrg)
 	st := feedbackState("", "  ")
 	st.Values[feedback.FieldDealValue][feedback.FieldDealValue] = slack.BlockAction{Value: "lots of money"}
 	st.Values[feedback.FieldWhatWorked] = map[string]slack.BlockAction{feedback.FieldWhatWorked: {Value: strings.Repeat("x", feedback.MaxText+1)}}
@@ -164,7 +165,7 @@ func TestValidationErrorKeepsInput(t *testing.T) {
 
 func TestDatabaseDownKeepsModalOpen(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, feedbackConfig)
+	h := newHarness(t, feedbackOrg)
 	// Point the store at a database that refuses connections.
 	h.pool.Close()
 	resp := h.submit("U0REP", slack.View{ID: "VDOWN", CallbackID: feedbackCallback, State: feedbackState("won", "Acme")})
@@ -175,7 +176,7 @@ func TestDatabaseDownKeepsModalOpen(t *testing.T) {
 
 func TestEditFromConfirmation(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, feedbackConfig)
+	h := newHarness(t, feedbackOrg)
 	if resp := h.submit("U0REP", slack.View{ID: "VFEED1", CallbackID: feedbackCallback, State: feedbackState("lost", "Acme")}); resp != nil {
 		t.Fatal(resp)
 	}
@@ -214,7 +215,7 @@ func TestEditFromConfirmation(t *testing.T) {
 
 func TestAppHomeOpened(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, feedbackConfig)
+	h := newHarness(t, feedbackOrg)
 	f, _ := feedback.Draft{ReporterID: "U0REP", Outcome: "won", Account: "Globex", Source: feedback.SourceImport, Key: "k1"}.Validate(feedback.Rules{Currency: "EUR"})
 	if _, _, err := h.store.SaveFeedback(h.ctx, f); err != nil {
 		t.Fatal(err)
@@ -233,7 +234,7 @@ func TestAppHomeOpened(t *testing.T) {
 
 func TestCompetitorTypeAhead(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, feedbackConfig)
+	h := newHarness(t, feedbackOrg)
 	if resp := h.submit("U0REP", slack.View{ID: "V1", CallbackID: feedbackCallback, State: feedbackState("lost", "Acme")}); resp != nil {
 		t.Fatal(resp)
 	}
@@ -252,7 +253,7 @@ func TestCompetitorTypeAhead(t *testing.T) {
 
 func TestUnknownAndMalformedEnvelopesAcked(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, feedbackConfig)
+	h := newHarness(t, feedbackOrg)
 	for _, env := range []struct {
 		typ     string
 		payload string

@@ -9,6 +9,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/vosbot/vosbot/feedback"
+	"github.com/vosbot/vosbot/feedback/catalogue"
 	"github.com/vosbot/vosbot/internal/blockkit"
 )
 
@@ -24,18 +25,12 @@ const (
 	feedbackSaveErrBlock = feedbackHideName
 )
 
-// Reason is a theme a rep can pick as why a deal went the way it did.
-type Reason struct {
-	Key  string
-	Name string
-}
-
 // feedbackForm is what the feedback modal shows.
 type feedbackForm struct {
 	Draft feedback.Draft
 	// FeedbackID is set when editing a saved item.
 	FeedbackID int64
-	Reasons    []Reason
+	Reasons    catalogue.Catalogue
 	Regions    []string
 	Currency   string
 }
@@ -253,7 +248,7 @@ func feedbackDraft(view slack.View, userID string) (feedback.Draft, feedbackMeta
 }
 
 // feedbackSummary is the rep's confirmation of what was saved, with an Edit button.
-func feedbackSummary(f feedback.Feedback, edited bool, reasons []Reason) (text string, blocks []slack.Block) {
+func feedbackSummary(f feedback.Feedback, edited bool, reasons catalogue.Catalogue) (text string, blocks []slack.Block) {
 	verb := "Saved"
 	if edited {
 		verb = "Updated"
@@ -311,7 +306,7 @@ func plural(n int) string {
 }
 
 // reasonNames spells reason keys as the catalogue names them.
-func reasonNames(keys []string, reasons []Reason) []string {
+func reasonNames(keys []string, reasons catalogue.Catalogue) []string {
 	out := make([]string, len(keys))
 	for i, k := range keys {
 		out[i] = k

@@ -9,9 +9,11 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/vosbot/vosbot/feedback"
+	"github.com/vosbot/vosbot/feedback/catalogue"
 )
 
-var testReasons = []Reason{{"price", "Price or packaging"}, {"missing_feature", "Missing feature"}, {"integration", "Integrations"}}
+// testReasons is the catalogue of the bot tests: three reasons.
+var testReasons = catalogue.Catalogue{{Key: "price", Name: "Price or packaging"}, {Key: "missing_feature", Name: "Missing feature"}, {Key: "integration", Name: "Integrations"}}
 
 func TestFeedbackModalGolden(t *testing.T) {
 	t.Parallel()
@@ -51,10 +53,10 @@ func TestFeedbackSummaryGolden(t *testing.T) {
 
 func TestHomeGolden(t *testing.T) {
 	t.Parallel()
-	golden(t, "home_empty", homeView(homeData{UserID: "U0REP", Reasons: testReasons, Config: testConfig(t)}))
+	golden(t, "home_empty", homeView(homeData{UserID: "U0REP", Catalogue: testReasons, Org: testConfig(t)}))
 	second := sampleFeedback()
 	second.ID, second.Outcome, second.Account, second.Themes, second.Reasons = 43, feedback.Won, "Globex", nil, nil
-	golden(t, "home_feedback", homeView(homeData{UserID: "U0REP", Feedback: []feedback.Feedback{second, sampleFeedback()}, Reasons: testReasons, Config: testConfig(t)}))
+	golden(t, "home_feedback", homeView(homeData{UserID: "U0REP", Feedback: []feedback.Feedback{second, sampleFeedback()}, Catalogue: testReasons, Org: testConfig(t)}))
 }
 
 // TestUserTextEscaped checks no user text reaches a message unescaped.
@@ -63,7 +65,7 @@ func TestUserTextEscaped(t *testing.T) {
 	f := sampleFeedback()
 	f.Account = "<!channel> <@U999> <https://evil|click>"
 	text, blocks := feedbackSummary(f, false, testReasons)
-	home := homeView(homeData{Feedback: []feedback.Feedback{f}, Config: testConfig(t)})
+	home := homeView(homeData{Feedback: []feedback.Feedback{f}, Org: testConfig(t)})
 	all, _ := json.Marshal([]any{text, blocks, home})
 	for _, bad := range []string{"<!channel>", "<@U999>", "<https://evil", "<!channel"} {
 		if strings.Contains(string(all), jsonEscaped(bad)) {

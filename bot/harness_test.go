@@ -17,7 +17,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/vosbot/vosbot/feedback"
-	"github.com/vosbot/vosbot/internal/config"
+	"github.com/vosbot/vosbot/feedback/catalogue"
 	"github.com/vosbot/vosbot/internal/database"
 	"github.com/vosbot/vosbot/internal/pgtest"
 	"github.com/vosbot/vosbot/internal/slackfake"
@@ -51,7 +51,7 @@ type harness struct {
 	fake  *slackfake.Server
 	pool  *pgxpool.Pool
 	store *feedback.Store
-	cfg   *config.Config
+	cfg   *feedback.Org
 	bot   *Bot
 	clock *clock
 	jobs  *river.Client[pgx.Tx]
@@ -80,21 +80,17 @@ func (w *tlogWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func newHarness(t testing.TB, cfgYAML string) *harness {
+func newHarness(t testing.TB, org *feedback.Org) *harness {
 	t.Helper()
-	return newHarnessOn(t, cfgYAML, pgtest.ConnString(t))
+	return newHarnessOn(t, org, pgtest.ConnString(t))
 }
 
 // newHarnessOn runs the harness on the database at connString (a migrated one); quiet
 // drops vosbot's logs, which long runs would otherwise keep in the test's output.
-func newHarnessOn(t testing.TB, cfgYAML, connString string, quiet ...bool) *harness {
+func newHarnessOn(t testing.TB, cfg *feedback.Org, connString string, quiet ...bool) *harness {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
-	cfg, err := config.Parse("test.yaml", []byte(cfgYAML))
-	if err != nil {
-		t.Fatal(err)
-	}
 	log := slog.New(slog.NewTextHandler(newTLog(t), &slog.HandlerOptions{Level: slog.LevelInfo}))
 	if _, isBench := t.(*testing.B); isBench || (len(quiet) > 0 && quiet[0]) {
 		// Benchmarks measure vosbot, not the test log.
@@ -119,12 +115,13 @@ func newHarnessOn(t testing.TB, cfgYAML, connString string, quiet ...bool) *harn
 	h.fake = slackfake.New(slackfake.Options{Logf: t.Logf, PingInterval: time.Second, SkipLimits: bench})
 	t.Cleanup(h.fake.Close)
 
-	reasons := []Reason{{"price", "Price or packaging"}, {"missing_feature", "Missing feature"}, {"integration", "Integrations"}}
-	keys := []string{"price", "missing_feature", "integration"}
+	if _, _, err := h.store.Catalogue.Sync(ctx, testReasons); err != nil {
+		t.Fatal(err)
+	}
 	h.bot = New(Options{
 		Client: NewClient(h.fake.BotToken(), h.fake.AppToken(), h.fake.APIURL()),
 		Logger: log, Now: h.clock.Now,
-		Deps: Deps{Store: h.store, Config: cfg, Reasons: reasons, Rules: feedback.Rules{Reasons: keys, Regions: cfg.Regions, Currency: cfg.Currency}},
+		Deps: Deps{Store: h.store, Org: cfg, Catalogue: catalogue.NewReader(h.store.Catalogue, h.clock.Now, 0, testReasons)},
 	})
 	workers := river.NewWorkers()
 	h.bot.AddWorkers(workers)

@@ -9,26 +9,26 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/vosbot/vosbot/feedback"
+	"github.com/vosbot/vosbot/feedback/catalogue"
 	"github.com/vosbot/vosbot/internal/blockkit"
-	"github.com/vosbot/vosbot/internal/config"
 )
 
 const homeRaiseDroppedBall = "home_raise_dropped_ball"
 
 // homeData is what one user's App Home shows.
 type homeData struct {
-	UserID   string
-	Feedback []feedback.Feedback
-	Reasons  []Reason
+	UserID    string
+	Feedback  []feedback.Feedback
+	Catalogue catalogue.Catalogue
 	// OwnedTeams are the teams whose escalations the user may act on.
 	OwnedTeams []string
 	// TeamOpen are those teams' open escalations; Reported what the user raised.
 	TeamOpen []feedback.Escalation
 	Reported []feedback.Escalation
 	// Emerging themes are shown to admins only.
-	Emerging []feedback.Theme
+	Emerging []catalogue.Theme
 	Admin    bool
-	Config   *config.Config
+	Org      *feedback.Org
 	Now      time.Time
 }
 
@@ -48,19 +48,19 @@ func homeView(h homeData) slack.HomeTabViewRequest {
 		blocks = append(blocks, blockkit.Context("feedback_empty", "Nothing yet. Type `/prospect-feedback lost Acme` in any channel, or use the button above."))
 	}
 	for _, f := range h.Feedback {
-		blocks = append(blocks, feedbackHomeItem(f, h.Reasons))
+		blocks = append(blocks, feedbackHomeItem(f, h.Catalogue))
 	}
 	if len(h.OwnedTeams) > 0 {
 		names := make([]string, len(h.OwnedTeams))
 		for i, t := range h.OwnedTeams {
-			names[i] = teamName(h.Config, t)
+			names[i] = teamName(h.Org, t)
 		}
 		blocks = append(blocks, slack.NewDividerBlock(), blockkit.Section("team_title", "*Open dropped balls for "+blockkit.Escape(strings.Join(names, ", "))+"*"))
 		if len(h.TeamOpen) == 0 {
 			blocks = append(blocks, blockkit.Context("team_empty", "None open. :tada:"))
 		}
 		for _, e := range h.TeamOpen {
-			blocks = append(blocks, escalationHomeItem(e, h.Config, h.Now, true)...)
+			blocks = append(blocks, escalationHomeItem(e, h.Org, h.Now, true)...)
 		}
 	}
 	blocks = append(blocks, slack.NewDividerBlock(), blockkit.Section("reported_title", "*Dropped balls you raised*"))
@@ -68,10 +68,10 @@ func homeView(h homeData) slack.HomeTabViewRequest {
 		blocks = append(blocks, blockkit.Context("reported_empty", "None. When another team lets a customer down, type `/dropped-ball` or use the button above."))
 	}
 	for _, e := range h.Reported {
-		blocks = append(blocks, escalationHomeItem(e, h.Config, h.Now, false)...)
+		blocks = append(blocks, escalationHomeItem(e, h.Org, h.Now, false)...)
 	}
 	if h.Admin {
-		blocks = append(blocks, emergingHomeBlocks(h.Emerging, h.Reasons)...)
+		blocks = append(blocks, emergingHomeBlocks(h.Emerging, h.Catalogue)...)
 	}
 	// Slack allows 100 blocks in a view; the lists are capped well below.
 	if len(blocks) > 100 {
@@ -81,7 +81,7 @@ func homeView(h homeData) slack.HomeTabViewRequest {
 }
 
 // escalationHomeItem is one escalation in the App Home, with its buttons for owners.
-func escalationHomeItem(e feedback.Escalation, cfg *config.Config, now time.Time, withActions bool) []slack.Block {
+func escalationHomeItem(e feedback.Escalation, cfg *feedback.Org, now time.Time, withActions bool) []slack.Block {
 	text := fmt.Sprintf("*#%d · %s* · %s\n%s\n%s", e.ID, blockkit.Escape(teamName(cfg, e.Team)), escalationHeadline(e),
 		blockkit.Quote(blockkit.Clip(e.Summary, 300)), statusLine(e, cfg, now))
 	blocks := []slack.Block{blockkit.Section(fmt.Sprintf("escalation_%d_item", e.ID), text)}
@@ -94,7 +94,7 @@ func escalationHomeItem(e feedback.Escalation, cfg *config.Config, now time.Time
 	return blocks
 }
 
-func feedbackHomeItem(f feedback.Feedback, reasons []Reason) slack.Block {
+func feedbackHomeItem(f feedback.Feedback, reasons catalogue.Catalogue) slack.Block {
 	line := fmt.Sprintf("%s *%s* · %s · %s", outcomeEmoji(f.Outcome), blockkit.Escape(blockkit.Clip(f.Account, 120)), f.Outcome.Label(), f.CreatedAt.Format("Jan 2"))
 	if f.DealValue != nil {
 		line += " · " + blockkit.Escape(f.DealValue.Format(f.Currency))
@@ -132,13 +132,13 @@ func (b *Bot) publishHome(ctx context.Context, userID string) error {
 	if !blockkit.ValidID(userID) {
 		return fmt.Errorf("publish home: bad user id %q", blockkit.Clip(userID, 20))
 	}
-	h := homeData{UserID: userID, Reasons: b.reasons(ctx), Config: b.deps.Config, Now: b.now()}
+	h := homeData{UserID: userID, Catalogue: b.catalogue(ctx), Org: b.deps.Org, Now: b.now()}
 	var err error
 	if h.Feedback, err = b.deps.Store.RecentFeedback(ctx, userID, 10); err != nil {
 		return err
 	}
-	for _, t := range b.deps.Config.Teams {
-		if feedback.MayAct(b.deps.Config, t.Key, userID) {
+	for _, t := range b.deps.Org.Teams {
+		if feedback.MayAct(b.deps.Org, t.Key, userID) {
 			h.OwnedTeams = append(h.OwnedTeams, t.Key)
 		}
 	}

@@ -235,7 +235,7 @@ func waitModal(t *testing.T, h *harness, trigger string) (slackfake.View, slack.
 // modal stays open), and the confirmation DM and App Home show it escaped.
 func TestHostileInputFeedback(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, feedbackConfig)
+	h := newHarness(t, feedbackOrg)
 	textFields := []string{feedback.FieldAccount, feedback.FieldWhatWorked, feedback.FieldWhatDidnt, feedback.FieldVerbatim}
 	for i, in := range hostileCorpus() {
 		user := fmt.Sprintf("U0HOST%02d", i)
@@ -334,7 +334,7 @@ func TestHostileInputFeedback(t *testing.T) {
 // escaped.
 func TestHostileInputEscalation(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, escalationE2EConfig)
+	h := newHarness(t, escalationOrg)
 	owners := []string{"U0FIN"}
 	for i, in := range hostileCorpus() {
 		reporter := fmt.Sprintf("U0HOSTR%02d", i)

@@ -9,7 +9,6 @@ import (
 
 	"github.com/vosbot/vosbot/feedback"
 	"github.com/vosbot/vosbot/internal/blockkit"
-	"github.com/vosbot/vosbot/internal/config"
 )
 
 // FuzzDecodePayload feeds arbitrary bytes through what vosbot does with a Slack payload
@@ -19,10 +18,7 @@ import (
 // panics, and whatever a payload holds, the mrkdwn rendered from it carries no markup
 // vosbot did not write itself (no mention, <!channel> or link smuggled in).
 func FuzzDecodePayload(f *testing.F) {
-	cfg, err := config.Parse("fuzz.yaml", []byte(escalationE2EConfig))
-	if err != nil {
-		f.Fatal(err)
-	}
+	cfg := escalationOrg
 	rules := feedback.Rules{Reasons: []string{"price", "missing_feature", "integration"}, Currency: "USD", Regions: []string{"NA", "EMEA"}}
 	known := func(user string) []string { return append([]string{user}, "U0PM1", "U0PM2", "U0FIN", "U0ADMIN") }
 	seed := func(v any) {
@@ -64,7 +60,7 @@ func FuzzDecodePayload(f *testing.F) {
 				fb.ID = 1
 				text, blocks := feedbackSummary(fb, false, testReasons)
 				checkMrkdwn(t, "feedback confirmation", text, mustMarshal(t, blocks), known(user))
-				checkMrkdwn(t, "App Home", "", mustMarshal(t, homeView(homeData{UserID: user, Feedback: []feedback.Feedback{fb}, Reasons: testReasons, Config: cfg, Now: now})), known(user))
+				checkMrkdwn(t, "App Home", "", mustMarshal(t, homeView(homeData{UserID: user, Feedback: []feedback.Feedback{fb}, Catalogue: testReasons, Org: cfg, Now: now})), known(user))
 			}
 			ed := escalationDraft(cb.View, user)
 			mustMarshal(t, escalationModal(ed, cfg.Teams))

@@ -24,7 +24,7 @@ import (
 func TestPostgresRestartedDuringTraffic(t *testing.T) {
 	t.Parallel()
 	srv, dir, conn := pgtest.OwnServer(t)
-	h := newHarnessOn(t, feedbackConfig, conn)
+	h := newHarnessOn(t, feedbackOrg, conn)
 
 	accepted := map[string]string{} // view id → user
 	submit := func(phase string, n int, wantSaved bool) {

@@ -78,10 +78,10 @@ func TestSlackFailuresRetried(t *testing.T) {
 	t.Parallel()
 	flows := []struct {
 		method string
-		config string
+		org    *feedback.Org
 		run    func(t *testing.T, h *harness, round int, f slackFailure)
 	}{
-		{"views.open", feedbackConfig, func(t *testing.T, h *harness, round int, f slackFailure) {
+		{"views.open", feedbackOrg, func(t *testing.T, h *harness, round int, f slackFailure) {
 			user, trigger := fmt.Sprintf("U0R%d", round), fmt.Sprintf("rl-open-%d", round)
 			from := failOnce(h, "views.open", f)
 			if _, err := h.fake.SlashCommand(h.ctx, slack.SlashCommand{Command: feedbackCommand, Text: "lost Acme", UserID: user, ChannelID: "C0SALES", TriggerID: trigger}); err != nil {
@@ -101,7 +101,7 @@ func TestSlackFailuresRetried(t *testing.T) {
 				t.Errorf("%d modals opened and %d apologies sent, want 1 modal and none", opened, len(h.fake.Messages(user))+len(h.fake.Messages("C0SALES")))
 			}
 		}},
-		{"views.publish", feedbackConfig, func(t *testing.T, h *harness, round int, f slackFailure) {
+		{"views.publish", feedbackOrg, func(t *testing.T, h *harness, round int, f slackFailure) {
 			user := fmt.Sprintf("U0R%d", round)
 			from := failOnce(h, "views.publish", f)
 			if _, err := h.fake.Event(h.ctx, map[string]any{"type": "app_home_opened", "user": user, "tab": "home"}); err != nil {
@@ -112,7 +112,7 @@ func TestSlackFailuresRetried(t *testing.T) {
 			}
 			checkRetried(t, h, "views.publish", from, f)
 		}},
-		{"chat.postMessage", feedbackConfig, func(t *testing.T, h *harness, round int, f slackFailure) {
+		{"chat.postMessage", feedbackOrg, func(t *testing.T, h *harness, round int, f slackFailure) {
 			user := fmt.Sprintf("U0R%d", round)
 			from := failOnce(h, "chat.postMessage", f)
 			if resp := h.submit(user, slack.View{ID: fmt.Sprintf("VRL%d", round), CallbackID: feedbackCallback, State: feedbackState("won", "Acme")}); resp != nil {
@@ -125,7 +125,7 @@ func TestSlackFailuresRetried(t *testing.T) {
 				t.Errorf("%d confirmations, want 1", n)
 			}
 		}},
-		{"chat.update", escalationE2EConfig, func(t *testing.T, h *harness, round int, f slackFailure) {
+		{"chat.update", escalationOrg, func(t *testing.T, h *harness, round int, f slackFailure) {
 			e := h.raiseViaSlack(fmt.Sprintf("VRLU%d", round), "billing", "Invoice sent twice")
 			post := h.channelPost(func(m slackfake.Message) bool {
 				return strings.HasPrefix(m.Text, fmt.Sprintf("Dropped ball #%d ", e.ID))
@@ -141,7 +141,7 @@ func TestSlackFailuresRetried(t *testing.T) {
 				t.Errorf("channel posts %+v, want 1 post updated once", posts)
 			}
 		}},
-		{"chat.postEphemeral", escalationE2EConfig, func(t *testing.T, h *harness, round int, f slackFailure) {
+		{"chat.postEphemeral", escalationOrg, func(t *testing.T, h *harness, round int, f slackFailure) {
 			e := h.raiseViaSlack(fmt.Sprintf("VRLE%d", round), "billing", "Quote never sent")
 			outsider := fmt.Sprintf("U0OUT%d", round)
 			from := failOnce(h, "chat.postEphemeral", f)
@@ -160,7 +160,7 @@ func TestSlackFailuresRetried(t *testing.T) {
 				t.Errorf("%d ephemeral refusals and %d DMs, want 1 and none", refusals, len(h.fake.Messages(outsider)))
 			}
 		}},
-		{"apps.connections.open", feedbackConfig, func(t *testing.T, h *harness, round int, f slackFailure) {
+		{"apps.connections.open", feedbackOrg, func(t *testing.T, h *harness, round int, f slackFailure) {
 			before := h.fake.Connections()
 			from := failOnce(h, "apps.connections.open", f)
 			h.fake.DropSockets()
@@ -187,7 +187,7 @@ func TestSlackFailuresRetried(t *testing.T) {
 	for _, fl := range flows {
 		t.Run(fl.method, func(t *testing.T) {
 			t.Parallel()
-			h := newHarness(t, fl.config)
+			h := newHarness(t, fl.org)
 			for round, f := range slackFailures {
 				fl.run(t, h, round, f)
 			}
@@ -203,7 +203,7 @@ func TestSlackFailuresRetried(t *testing.T) {
 // (River's own backoff would come back sooner), and the rep gets one confirmation.
 func TestRateLimitOutlastsClientRetries(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, feedbackConfig)
+	h := newHarness(t, feedbackOrg)
 	const refusals = 5 // the first try and the client's 4 retries
 	f := slackFailures[0]
 	// The last refusal asks for longer than River's first backoff (about a second).
@@ -230,7 +230,7 @@ func TestRateLimitOutlastsClientRetries(t *testing.T) {
 // the channel by its metadata instead of posting it again: one channel post, recorded.
 func TestEscalationPostAnsweredFailureAfterPosting(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, escalationE2EConfig)
+	h := newHarness(t, escalationOrg)
 	h.fake.FailAfterNextIn("chat.postMessage", "C0ESC", 1, http.StatusInternalServerError)
 	e := h.raiseViaSlack("VLOST", "billing", "Invoice sent twice")
 	post := h.channelPost(func(m slackfake.Message) bool {

@@ -7,17 +7,16 @@ import (
 	"github.com/slack-go/slack/slackevents"
 
 	"github.com/vosbot/vosbot/feedback"
-	"github.com/vosbot/vosbot/internal/config"
+	"github.com/vosbot/vosbot/feedback/catalogue"
 )
 
 // Deps are the domain services and settings the Slack handlers use.
 type Deps struct {
-	Store  *feedback.Store
-	Config *config.Config
-	// Reasons are the catalogue themes a rep can pick for feedback.
-	Reasons []Reason
-	// Rules validate feedback (the same rules as imports).
-	Rules feedback.Rules
+	Store *feedback.Store
+	Org   *feedback.Org
+	// Catalogue reads the theme catalogue: the reasons reps pick and the rules they are
+	// validated by come from it.
+	Catalogue *catalogue.Reader
 }
 
 // onSlashCommand runs after the ack.
@@ -109,4 +108,4 @@ func (b *Bot) onEvent(ctx context.Context, ev slackevents.EventsAPIEvent) {
 }
 
 // isAdmin reports whether the user may act on anything.
-func (b *Bot) isAdmin(userID string) bool { return b.deps.Config.IsAdmin(userID) }
+func (b *Bot) isAdmin(userID string) bool { return b.deps.Org.IsAdmin(userID) }

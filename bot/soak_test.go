@@ -44,7 +44,7 @@ func TestSoak(t *testing.T) {
 		duration = d
 	}
 	every := max(duration/120, time.Second)
-	h := newHarnessOn(t, escalationE2EConfig, pgtest.ConnString(t), true)
+	h := newHarnessOn(t, escalationOrg, pgtest.ConnString(t), true)
 	// The harness context would end the run after a minute.
 	ctx, cancel := context.WithTimeout(context.Background(), duration+2*time.Minute)
 	defer cancel()

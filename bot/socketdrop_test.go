@@ -14,7 +14,7 @@ import (
 // is stored exactly once, and every rep hears back once per item.
 func TestSocketDroppedUnderLoad(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, feedbackConfig)
+	h := newHarness(t, feedbackOrg)
 	const users, minDrops = 25, 10
 	const every = 500 * time.Millisecond
 

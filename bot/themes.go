@@ -10,6 +10,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/vosbot/vosbot/feedback"
+	"github.com/vosbot/vosbot/feedback/catalogue"
 	"github.com/vosbot/vosbot/internal/blockkit"
 )
 
@@ -26,7 +27,7 @@ const (
 
 // emergingHomeBlocks is the admins' section: each emerging theme with its size, an
 // example, and Accept, Dismiss and "Merge into…".
-func emergingHomeBlocks(emerging []feedback.Theme, catalogue []Reason) []slack.Block {
+func emergingHomeBlocks(emerging []catalogue.Theme, cat catalogue.Catalogue) []slack.Block {
 	blocks := []slack.Block{slack.NewDividerBlock(), blockkit.Section("emerging_title", "*Emerging themes* (admins): groups of feedback no catalogue theme covers.")}
 	if len(emerging) == 0 {
 		blocks = append(blocks, blockkit.Context("emerging_empty", "None waiting. Discovery runs every night over the last 12 weeks."))
@@ -42,9 +43,9 @@ func emergingHomeBlocks(emerging []feedback.Theme, catalogue []Reason) []slack.B
 			blockkit.Button(themeAccept, t.Key, "Accept", slack.StylePrimary),
 			blockkit.Button(themeDismiss, t.Key, "Dismiss", ""),
 		}
-		if len(catalogue) > 0 {
-			opts := make([]*slack.OptionBlockObject, 0, len(catalogue))
-			for _, c := range catalogue {
+		if len(cat) > 0 {
+			opts := make([]*slack.OptionBlockObject, 0, len(cat))
+			for _, c := range cat {
 				opts = append(opts, blockkit.Option(t.Key+mergeSep+c.Key, blockkit.Clip(c.Name, 75)))
 			}
 			elems = append(elems, slack.NewOptionsSelectBlockElement(slack.OptTypeStatic,
@@ -56,18 +57,18 @@ func emergingHomeBlocks(emerging []feedback.Theme, catalogue []Reason) []slack.B
 }
 
 // emergingThemes returns the largest emerging themes.
-func (b *Bot) emergingThemes(ctx context.Context) ([]feedback.Theme, error) {
-	all, err := b.deps.Store.Themes(ctx)
+func (b *Bot) emergingThemes(ctx context.Context) ([]catalogue.Theme, error) {
+	all, err := b.deps.Store.Catalogue.Themes(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var out []feedback.Theme
+	var out []catalogue.Theme
 	for _, t := range all {
-		if t.Status == feedback.ThemeEmerging {
+		if t.Status == catalogue.StatusEmerging {
 			out = append(out, t)
 		}
 	}
-	slices.SortStableFunc(out, func(x, y feedback.Theme) int { return y.Size - x.Size })
+	slices.SortStableFunc(out, func(x, y catalogue.Theme) int { return y.Size - x.Size })
 	return out[:min(len(out), maxEmergingHome)], nil
 }
 
@@ -85,21 +86,21 @@ func (b *Bot) themeAction(ctx context.Context, cb slack.InteractionCallback, a *
 	switch a.ActionID {
 	case themeAccept:
 		key, done = a.Value, "accepted into the catalogue"
-		err = b.deps.Store.AcceptTheme(ctx, key, "")
+		err = b.deps.Store.Catalogue.Accept(ctx, key, "")
 	case themeDismiss:
 		key, done = a.Value, "dismissed"
-		err = b.deps.Store.DismissTheme(ctx, key)
+		err = b.deps.Store.Catalogue.Dismiss(ctx, key)
 	case themeMerge:
 		from, into, ok := strings.Cut(a.SelectedOption.Value, mergeSep)
-		if !ok || !slices.ContainsFunc(b.reasons(ctx), func(r Reason) bool { return r.Key == into }) {
+		if !ok || !slices.ContainsFunc(b.catalogue(ctx), func(t catalogue.Theme) bool { return t.Key == into }) {
 			b.log.Warn("theme merge with a forged or stale option", "user", user, "value", blockkit.Clip(a.SelectedOption.Value, 100))
 			return
 		}
 		key, done = from, "merged into "+into
-		err = b.deps.Store.MergeTheme(ctx, from, into)
+		err = b.deps.Store.Catalogue.Merge(ctx, from, into)
 	}
 	switch {
-	case errors.Is(err, feedback.ErrNotFound), errors.Is(err, feedback.ErrThemeState):
+	case errors.Is(err, feedback.ErrNotFound), errors.Is(err, catalogue.ErrThemeState):
 		b.tell(ctx, cb.Channel.ID, user, fmt.Sprintf("Theme `%s` is no longer waiting (another admin may have decided). Nothing was changed.", blockkit.Escape(blockkit.Clip(key, 60))))
 	case err != nil:
 		b.log.Error("theme action failed", "user", user, "theme", key, "error", err)
@@ -107,7 +108,7 @@ func (b *Bot) themeAction(ctx context.Context, cb slack.InteractionCallback, a *
 		return
 	default:
 		b.log.Info("emerging theme decided", "user", user, "theme", key, "decision", done)
-		b.forgetAccepted()
+		b.deps.Catalogue.Invalidate()
 	}
 	if err := b.publishHome(ctx, user); err != nil {
 		b.log.Warn("app home not refreshed", "user", user, "error", err)

@@ -9,16 +9,17 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/vosbot/vosbot/feedback"
+	"github.com/vosbot/vosbot/feedback/catalogue"
 )
 
 func TestHomeEmergingGolden(t *testing.T) {
 	t.Parallel()
-	emerging := []feedback.Theme{
+	emerging := []catalogue.Theme{
 		{Key: "emerging_whatsapp_channel", Name: "whatsapp, channel, <!channel>", Size: 12, Examples: []string{"They need WhatsApp & SMS <@U1>"}},
 		{Key: "emerging_brazil_hosting", Name: "Data residency in Brazil", Size: 4},
 	}
-	golden(t, "home_admin_emerging", homeView(homeData{UserID: "U0ADMIN", Admin: true, Emerging: emerging, Reasons: testReasons, Config: testConfig(t)}))
-	golden(t, "home_admin_no_emerging", homeView(homeData{UserID: "U0ADMIN", Admin: true, Reasons: testReasons, Config: testConfig(t)}))
+	golden(t, "home_admin_emerging", homeView(homeData{UserID: "U0ADMIN", Admin: true, Emerging: emerging, Catalogue: testReasons, Org: testConfig(t)}))
+	golden(t, "home_admin_no_emerging", homeView(homeData{UserID: "U0ADMIN", Admin: true, Catalogue: testReasons, Org: testConfig(t)}))
 }
 
 func themeStatus(t *testing.T, h *harness, key string) string {
@@ -45,21 +46,21 @@ func (h *harness) pressSelect(user, actionID, value string) {
 
 func TestEmergingThemesFromAppHome(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, feedbackConfig)
+	h := newHarness(t, feedbackOrg)
 	cat := []struct{ key, name string }{{"price", "Price or packaging"}, {"missing_feature", "Missing feature"}, {"integration", "Integrations"}}
 	for _, c := range cat {
 		if _, err := h.pool.Exec(h.ctx, `INSERT INTO themes (key, name, status, origin, created_at, updated_at) VALUES ($1, $2, 'catalogue', 'catalogue', now(), now()) ON CONFLICT DO NOTHING`, c.key, c.name); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := h.store.AddEmerging(h.ctx, []feedback.Emerging{
-		{Name: "whatsapp channel", Size: 9, Examples: []string{"WhatsApp is how their buyers talk"}, Origin: feedback.MethodOffline},
-		{Name: "per seat pricing", Size: 5, Origin: feedback.MethodOffline},
-		{Name: "brazil hosting", Size: 3, Origin: feedback.MethodLLM},
+	if err := h.store.Catalogue.AddEmerging(h.ctx, []catalogue.Emerging{
+		{Name: "whatsapp channel", Size: 9, Examples: []string{"WhatsApp is how their buyers talk"}, Origin: catalogue.MethodOffline},
+		{Name: "per seat pricing", Size: 5, Origin: catalogue.MethodOffline},
+		{Name: "brazil hosting", Size: 3, Origin: catalogue.MethodLLM},
 	}); err != nil {
 		t.Fatal(err)
 	}
-	wa, seat, br := feedback.EmergingKey("whatsapp channel"), feedback.EmergingKey("per seat pricing"), feedback.EmergingKey("brazil hosting")
+	wa, seat, br := catalogue.EmergingKey("whatsapp channel"), catalogue.EmergingKey("per seat pricing"), catalogue.EmergingKey("brazil hosting")
 
 	// Admins see the section; reps do not.
 	if _, err := h.fake.Event(h.ctx, map[string]any{"type": "app_home_opened", "user": "U0ADMIN", "channel": "D0ADMIN", "tab": "home"}); err != nil {
@@ -86,14 +87,14 @@ func TestEmergingThemesFromAppHome(t *testing.T) {
 	// A rep pressing a forged Accept is told who may, and nothing changes.
 	h.press("U0REP", "D0REP", themeAccept, wa)
 	h.dms("U0REP", 1, containing("Only vosbot admins"))
-	if s := themeStatus(t, h, wa); s != feedback.ThemeEmerging {
+	if s := themeStatus(t, h, wa); s != catalogue.StatusEmerging {
 		t.Fatalf("after a rep's press the theme is %s", s)
 	}
 	// The admin accepts one, dismisses one and merges one into a catalogue theme.
 	h.press("U0ADMIN", "D0ADMIN", themeAccept, wa)
 	h.press("U0ADMIN", "D0ADMIN", themeDismiss, br)
 	h.pressSelect("U0ADMIN", themeMerge, seat+mergeSep+"price")
-	want := map[string]string{wa: feedback.ThemeCatalogue, br: feedback.ThemeDismissed, seat: feedback.ThemeMerged}
+	want := map[string]string{wa: catalogue.StatusCatalogue, br: catalogue.StatusDismissed, seat: catalogue.StatusMerged}
 	deadline := time.Now().Add(10 * time.Second)
 	for key, status := range want {
 		for themeStatus(t, h, key) != status && time.Now().Before(deadline) {
@@ -106,7 +107,7 @@ func TestEmergingThemesFromAppHome(t *testing.T) {
 	// Pressing Accept again on a decided theme changes nothing and says so.
 	h.press("U0ADMIN", "D0ADMIN", themeAccept, br)
 	h.dms("U0ADMIN", 1, containing("no longer waiting"))
-	if s := themeStatus(t, h, br); s != feedback.ThemeDismissed {
+	if s := themeStatus(t, h, br); s != catalogue.StatusDismissed {
 		t.Errorf("a dismissed theme became %s", s)
 	}
 	// The accepted theme is one of the catalogue now: reps can pick it as a reason.
@@ -128,7 +129,7 @@ func TestEmergingThemesFromAppHome(t *testing.T) {
 	// A forged merge into something outside the catalogue is ignored.
 	h.pressSelect("U0ADMIN", themeMerge, wa+mergeSep+"nope")
 	time.Sleep(200 * time.Millisecond)
-	if s := themeStatus(t, h, wa); s != feedback.ThemeCatalogue {
+	if s := themeStatus(t, h, wa); s != catalogue.StatusCatalogue {
 		t.Errorf("a forged merge changed the accepted theme to %s", s)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vosbot/vosbot/internal/config"
 	"github.com/vosbot/vosbot/internal/pgtest"
 )
 
@@ -43,17 +42,14 @@ FROM generate_series(1, $1::int) AS i,
 // 100,000 feedback items and 10,000 escalations (BENCHMARKS.md).
 func BenchmarkBuildAndRender(b *testing.B) {
 	ctx := context.Background()
-	cfg, err := config.Parse("t.yaml", []byte(buildConfig))
-	if err != nil {
-		b.Fatal(err)
-	}
+	cfg := testOrg()
 	pool := pgtest.New(b)
 	if _, err := pool.Exec(ctx, `INSERT INTO themes (key, name, status, origin, created_at, updated_at)
         VALUES ('price', 'Price', 'catalogue', 'catalogue', now(), now()), ('integration', 'Integrations', 'catalogue', 'catalogue', now(), now()),
                ('support', 'Support', 'catalogue', 'catalogue', now(), now())`); err != nil {
 		b.Fatal(err)
 	}
-	def := Definitions(cfg)[0]
+	def := testDefinitions()[0]
 	p, err := def.PeriodAt(time.Date(2026, 11, 20, 22, 0, 0, 0, time.UTC))
 	if err != nil {
 		b.Fatal(err)
@@ -69,7 +65,7 @@ func BenchmarkBuildAndRender(b *testing.B) {
 	if _, err := pool.Exec(ctx, `ANALYZE`); err != nil {
 		b.Fatal(err)
 	}
-	builder := &Builder{Pool: pool, Config: cfg}
+	builder := &Builder{Pool: pool, Org: cfg}
 	for b.Loop() {
 		r, err := builder.Build(ctx, def, p)
 		if err != nil {

@@ -11,7 +11,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/vosbot/vosbot/feedback"
-	"github.com/vosbot/vosbot/internal/config"
 )
 
 // Limits of what a report carries; rendering shortens further when needed.
@@ -30,8 +29,8 @@ type Querier interface {
 
 // Builder reads the store to build reports.
 type Builder struct {
-	Pool   *pgxpool.Pool
-	Config *config.Config
+	Pool *pgxpool.Pool
+	Org  *feedback.Org
 	// LLMEnabled adds the period's token use to reports.
 	LLMEnabled bool
 }
@@ -43,7 +42,7 @@ func (b *Builder) Build(ctx context.Context, d Definition, p Period) (*Report, e
 
 // BuildWith computes the report reading through q.
 func (b *Builder) BuildWith(ctx context.Context, q Querier, d Definition, p Period) (*Report, error) {
-	r := &Report{Channel: d.Channel, Period: p, Location: b.Config.Location, Region: d.Filter.Region, Currency: b.Config.Currency,
+	r := &Report{Channel: d.Channel, Period: p, Location: b.Org.Location, Region: d.Filter.Region, Currency: b.Org.Currency,
 		Outcomes: map[feedback.Outcome]*OutcomeStat{}}
 	periods := append([]Period{p}, d.Previous(p, trendPeriods)...)
 	starts, ends := make([]time.Time, len(periods)), make([]time.Time, len(periods))
@@ -338,7 +337,7 @@ func (b *Builder) scorecard(ctx context.Context, q Querier, r *Report, starts, e
 	}
 	// Every configured team appears, in configuration order, even with nothing to show:
 	// a clean week is worth saying. Teams no longer configured follow.
-	for _, ct := range b.Config.Teams {
+	for _, ct := range b.Org.Teams {
 		t := byTeam[ct.Key]
 		t.Key, t.Name = ct.Key, ct.Name
 		r.Teams = append(r.Teams, t)
@@ -388,7 +387,7 @@ func (b *Builder) overdue(ctx context.Context, q Querier, r *Report, _, ends []t
 		}
 		o.Age = end.Sub(created)
 		o.TeamName = o.Team
-		if t, ok := b.Config.Team(o.Team); ok {
+		if t, ok := b.Org.Team(o.Team); ok {
 			o.TeamName = t.Name
 			o.Owners = t.Owners
 		}
@@ -396,7 +395,7 @@ func (b *Builder) overdue(ctx context.Context, q Querier, r *Report, _, ends []t
 			o.Owners = []string{*owner}
 		}
 		if len(o.Owners) == 0 {
-			o.Owners = b.Config.Admins
+			o.Owners = b.Org.Admins
 		}
 		return o, nil
 	})

@@ -7,56 +7,65 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/robfig/cron/v3"
 
 	"github.com/vosbot/vosbot/feedback"
-	"github.com/vosbot/vosbot/internal/config"
+	"github.com/vosbot/vosbot/feedback/catalogue"
+	"github.com/vosbot/vosbot/feedback/feedbacktest"
 	"github.com/vosbot/vosbot/internal/pgtest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-const buildConfig = `
-timezone: America/New_York
-admins: [U0ADMIN]
-currency: USD
-regions: [NA, EMEA]
-teams:
-  - key: product
-    name: Product
-    owners: [U0PM1, U0PM2]
-  - key: billing
-    name: Finance & Billing
-    owners: [U0FIN]
-digests:
-  - channel: C0LEAD
-    schedule: "0 16 * * FRI"
-  - channel: C0EMEA
-    schedule: "0 16 * * FRI"
-    filter: {region: EMEA}
-`
+// testOrg is the shared sample organisation in New York time, as the digest tests read it.
+func testOrg() *feedback.Org {
+	o := feedbacktest.Org()
+	o.Location = mustLoad("America/New_York")
+	return o
+}
+
+// testDefinitions are a company-wide digest and an EMEA one, both Fridays at 16:00 New
+// York time over the last week.
+func testDefinitions() []Definition {
+	sched, err := cron.ParseStandard("0 16 * * FRI")
+	if err != nil {
+		panic(err)
+	}
+	s := Schedule{Cron: sched, Location: mustLoad("America/New_York")}
+	return []Definition{
+		{Channel: "C0LEAD", Spec: "0 16 * * FRI", Schedule: s, Lookback: DefaultLookback},
+		{Channel: "C0EMEA", Spec: "0 16 * * FRI", Schedule: s, Lookback: DefaultLookback, Filter: Filter{Region: "EMEA"}},
+	}
+}
+
+func mustLoad(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
 
 type fixture struct {
 	t     *testing.T
 	ctx   context.Context
 	pool  *pgxpool.Pool
 	store *feedback.Store
-	cfg   *config.Config
+	cfg   *feedback.Org
 	now   time.Time
 	seq   int
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	cfg, err := config.Parse("t.yaml", []byte(buildConfig))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := testOrg()
 	f := &fixture{t: t, ctx: context.Background(), pool: pgtest.New(t), cfg: cfg}
+	var err error
 	f.store, err = feedback.NewStore(f.pool, feedback.StoreOptions{Now: func() time.Time { return f.now }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := f.store.SyncCatalogue(f.ctx, []config.Theme{
+	if _, _, err := f.store.Catalogue.Sync(f.ctx, []catalogue.Theme{
 		{Key: "price", Name: "Price or packaging", AppliesTo: []string{"won", "lost"}},
 		{Key: "integration", Name: "Integrations", AppliesTo: []string{"won", "lost"}},
 		{Key: "support", Name: "Support and customer success", AppliesTo: []string{"won", "lost"}},
@@ -92,7 +101,7 @@ func (f *fixture) feedbackAt(at time.Time, reporter, outcome, region string, val
 func TestBuildFromStore(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	defs := Definitions(f.cfg)
+	defs := testDefinitions()
 	end := time.Date(2026, 11, 20, 16, 0, 0, 0, f.cfg.Location)
 	p, err := defs[0].PeriodAt(end.Add(time.Hour))
 	if err != nil || !p.End.Equal(end) {
@@ -147,7 +156,7 @@ func TestBuildFromStore(t *testing.T) {
 	old := raise(p.Start.Add(-20*24*time.Hour), "billing", "old")
 	act(p.Start.Add(-18*24*time.Hour), old.ID, "U0FIN", feedback.ActionAcknowledge)
 
-	b := &Builder{Pool: f.pool, Config: f.cfg, LLMEnabled: true}
+	b := &Builder{Pool: f.pool, Org: f.cfg, LLMEnabled: true}
 	r, err := b.Build(f.ctx, defs[0], p)
 	if err != nil {
 		t.Fatal(err)

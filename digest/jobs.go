@@ -96,7 +96,7 @@ func (ps *Poster) PeriodicJobs(defs []Definition) []*river.PeriodicJob {
 	for _, d := range defs {
 		if d.Schedule.Next(ps.Now()).IsZero() {
 			ps.metrics.invalid.WithLabelValues(d.Channel).Set(1)
-			ps.Log.Error("digest schedule never fires; this digest will not be posted", "channel", d.Channel, "schedule", d.Digest.Schedule)
+			ps.Log.Error("digest schedule never fires; this digest will not be posted", "channel", d.Channel, "schedule", d.Spec)
 			continue
 		}
 		ps.metrics.invalid.WithLabelValues(d.Channel).Set(0)

@@ -34,8 +34,8 @@ func newPostFixture(t *testing.T) *postFixture {
 	pf.fake = slackfake.New(slackfake.Options{Logf: t.Logf})
 	t.Cleanup(pf.fake.Close)
 	api := bot.NewClient(pf.fake.BotToken(), pf.fake.AppToken(), pf.fake.APIURL())
-	pf.defs = Definitions(pf.cfg)
-	pf.poster = NewPoster(pf.pool, api, &Builder{Pool: pf.pool, Config: pf.cfg}, slog.New(slog.NewTextHandler(testWriter{t}, nil)), nil)
+	pf.defs = testDefinitions()
+	pf.poster = NewPoster(pf.pool, api, &Builder{Pool: pf.pool, Org: pf.cfg}, slog.New(slog.NewTextHandler(testWriter{t}, nil)), nil)
 	pf.poster.Now = pf.now
 	pf.setNow(time.Date(2026, 11, 20, 16, 0, 30, 0, pf.cfg.Location))
 	return pf

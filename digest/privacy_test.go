@@ -36,10 +36,10 @@ func seedWeek(t *testing.T, f *fixture, p Period) (raised feedback.Escalation) {
 func TestForgetKeepsDigestNumbers(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	d := Definitions(f.cfg)[0]
+	d := testDefinitions()[0]
 	p, _ := d.PeriodAt(time.Date(2026, 11, 20, 17, 0, 0, 0, f.cfg.Location))
 	e := seedWeek(t, f, p)
-	b := &Builder{Pool: f.pool, Config: f.cfg}
+	b := &Builder{Pool: f.pool, Org: f.cfg}
 	before, err := b.Build(f.ctx, d, p)
 	if err != nil {
 		t.Fatal(err)
@@ -118,7 +118,7 @@ func countWhere(t *testing.T, f *fixture, q string) int {
 func TestPurgeKeepsLaterDigests(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	d := Definitions(f.cfg)[0]
+	d := testDefinitions()[0]
 	p, _ := d.PeriodAt(time.Date(2026, 11, 20, 17, 0, 0, 0, f.cfg.Location))
 	old := d.Previous(p, 10)[9] // ten weeks earlier
 	seedWeek(t, f, old)
@@ -136,7 +136,7 @@ func TestPurgeKeepsLaterDigests(t *testing.T) {
 		f.feedbackAt(in, "U0CAL", "won", "NA", "", nil, []string{"support"}, nil, "recent", false)
 	}
 	seedWeek2()
-	b := &Builder{Pool: f.pool, Config: f.cfg}
+	b := &Builder{Pool: f.pool, Org: f.cfg}
 	before, _ := b.Build(f.ctx, d, p)
 	cut := p.Start.Add(-7 * 24 * time.Hour)
 	plan, err := f.store.Purge(f.ctx, cut, false)

@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
-
-	"github.com/vosbot/vosbot/internal/config"
 )
 
 // Schedule is a cron schedule evaluated on the wall clock of a time zone; it satisfies
@@ -76,29 +74,31 @@ func (p Period) String() string {
 	return fmt.Sprintf("%s – %s", p.Start.Format(time.RFC3339), p.End.Format(time.RFC3339))
 }
 
-// Definition is one configured digest with its schedule in the configured zone.
+// Definition is one scheduled digest: where it goes, when, over what period and
+// which records.
 type Definition struct {
-	config.Digest
+	Channel string
+	// Spec is the schedule as configured (a cron expression), for messages.
+	Spec     string
 	Schedule Schedule
+	// Lookback is the length of the period covered, ending at the scheduled time.
+	Lookback time.Duration
+	Filter   Filter
 }
 
-// Definitions returns the configured digests.
-func Definitions(cfg *config.Config) []Definition {
-	out := make([]Definition, len(cfg.Digests))
-	for i, d := range cfg.Digests {
-		out[i] = Definition{Digest: d, Schedule: Schedule{Cron: d.Cron, Location: cfg.Location}}
-	}
-	return out
+// Filter restricts a digest to matching records.
+type Filter struct {
+	Region string
 }
 
-// DefaultDefinition is the digest previewed when none is configured: Fridays at 16:00,
-// the last seven days.
-func DefaultDefinition(cfg *config.Config) Definition {
+// DefaultLookback is the period a digest covers unless configured: a week.
+const DefaultLookback = 168 * time.Hour
+
+// DefaultDefinition is the digest previewed when none is configured: Fridays at 16:00
+// in loc, the last seven days.
+func DefaultDefinition(loc *time.Location) Definition {
 	sched, _ := cron.ParseStandard("0 16 * * FRI")
-	return Definition{
-		Digest:   config.Digest{Schedule: "0 16 * * FRI", Cron: sched, Lookback: config.DefaultLookback},
-		Schedule: Schedule{Cron: sched, Location: cfg.Location},
-	}
+	return Definition{Spec: "0 16 * * FRI", Schedule: Schedule{Cron: sched, Location: loc}, Lookback: DefaultLookback}
 }
 
 // PeriodAt is the period of the digest's latest scheduled time at or before at: every
@@ -106,7 +106,7 @@ func DefaultDefinition(cfg *config.Config) Definition {
 func (d Definition) PeriodAt(at time.Time) (Period, error) {
 	end, err := d.Schedule.Previous(at)
 	if err != nil {
-		return Period{}, fmt.Errorf("digest for %s (%q): %w", d.Channel, d.Digest.Schedule, err)
+		return Period{}, fmt.Errorf("digest for %s (%q): %w", d.Channel, d.Spec, err)
 	}
 	return d.ending(end), nil
 }

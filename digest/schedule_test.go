@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
-
-	"github.com/vosbot/vosbot/internal/config"
 )
 
 func def(t *testing.T, zone, spec string, lookback time.Duration) Definition {
@@ -20,7 +18,7 @@ func def(t *testing.T, zone, spec string, lookback time.Duration) Definition {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Definition{Digest: config.Digest{Channel: "C1", Schedule: spec, Cron: sched, Lookback: lookback}, Schedule: Schedule{Cron: sched, Location: loc}}
+	return Definition{Channel: "C1", Spec: spec, Lookback: lookback, Schedule: Schedule{Cron: sched, Location: loc}}
 }
 
 func at(t *testing.T, zone, s string) time.Time {
@@ -54,7 +52,7 @@ func TestScheduleAcrossDST(t *testing.T) {
 		{"America/New_York", "30 1 * * *", "2026-10-31 12:00", []string{"2026-11-01 01:30", "2026-11-02 01:30"}},
 	}
 	for _, tt := range tests {
-		d := def(t, tt.zone, tt.spec, config.DefaultLookback)
+		d := def(t, tt.zone, tt.spec, DefaultLookback)
 		cur := at(t, tt.zone, tt.from)
 		for _, w := range tt.want {
 			cur = d.Schedule.Next(cur)

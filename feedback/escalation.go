@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/vosbot/vosbot/internal/config"
 )
 
 // Severity is how badly a customer was let down.
@@ -214,7 +212,7 @@ type EscalationDraft struct {
 }
 
 // Validate checks a draft against the configured teams. Text is kept as typed.
-func (d EscalationDraft) Validate(cfg *config.Config) (Escalation, FieldErrors) {
+func (d EscalationDraft) Validate(cfg *Org) (Escalation, FieldErrors) {
 	errs := FieldErrors{}
 	e := Escalation{
 		ReporterID: d.ReporterID, Team: strings.TrimSpace(d.Team), Account: d.Account,
@@ -266,7 +264,7 @@ func (d EscalationDraft) Validate(cfg *config.Config) (Escalation, FieldErrors) 
 	return e, nil
 }
 
-func teamKeys(cfg *config.Config) []string {
+func teamKeys(cfg *Org) []string {
 	keys := make([]string, len(cfg.Teams))
 	for i, t := range cfg.Teams {
 		keys[i] = t.Key
@@ -276,7 +274,7 @@ func teamKeys(cfg *config.Config) []string {
 
 // SplitTeam reads "/dropped-ball billing invoice sent twice": a leading team key (or team
 // name, any case) and the rest as the summary.
-func SplitTeam(text string, cfg *config.Config) (team, rest string) {
+func SplitTeam(text string, cfg *Org) (team, rest string) {
 	text = strings.TrimSpace(text)
 	first, after, _ := strings.Cut(text, " ")
 	for _, t := range cfg.Teams {
@@ -296,7 +294,7 @@ func SplitTeam(text string, cfg *config.Config) (team, rest string) {
 }
 
 // MayAct reports whether a user may move an escalation of the team: its owners and admins.
-func MayAct(cfg *config.Config, team, userID string) bool {
+func MayAct(cfg *Org, team, userID string) bool {
 	if cfg.IsAdmin(userID) {
 		return true
 	}
@@ -305,7 +303,7 @@ func MayAct(cfg *config.Config, team, userID string) bool {
 }
 
 // WhoMayAct names the users who may act, for a refusal message.
-func WhoMayAct(cfg *config.Config, team string) []string {
+func WhoMayAct(cfg *Org, team string) []string {
 	var ids []string
 	if t, ok := cfg.Team(team); ok {
 		ids = append(ids, t.Owners...)

@@ -10,8 +10,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
-
-	"github.com/vosbot/vosbot/internal/config"
 )
 
 // escalationRow is an escalation row as selected by escalationColumns.
@@ -118,7 +116,7 @@ func escalationWhere(ctx context.Context, q querier, sql string, arg any) (Escal
 }
 
 // slaFor gives a team's acknowledgement and resolution windows.
-func slaFor(cfg *config.Config, team string) (ack, resolve time.Duration) {
+func slaFor(cfg *Org, team string) (ack, resolve time.Duration) {
 	ack, resolve = cfg.Escalations.AckWithin, cfg.Escalations.ResolveWithin
 	if t, ok := cfg.Team(team); ok {
 		ack, resolve = t.AckWithin, t.ResolveWithin
@@ -141,7 +139,7 @@ RETURNING id`
 // RaiseEscalation stores a new escalation once per idempotency key, with its due times
 // from the team's SLA, the "raised" event and, in the same transaction, the jobs that
 // post it to the channel, tell the team's owners and confirm to the reporter.
-func (s *Store) RaiseEscalation(ctx context.Context, cfg *config.Config, e Escalation) (saved Escalation, created bool, err error) {
+func (s *Store) RaiseEscalation(ctx context.Context, cfg *Org, e Escalation) (saved Escalation, created bool, err error) {
 	if e.Key == "" {
 		return Escalation{}, false, errors.New("raise escalation: no idempotency key")
 	}
@@ -166,6 +164,10 @@ func (s *Store) RaiseEscalation(ctx context.Context, cfg *config.Config, e Escal
 		var eventID int64
 		if err := tx.QueryRow(ctx, insertEvent, id, e.CreatedAt, e.ReporterID, "raised", nil, StatusOpen, nil, e.Team, "").Scan(&eventID); err != nil {
 			return fmt.Errorf("record raised event: %w", err)
+		}
+		// What the dropped ball was about is found in the background, like feedback's themes.
+		if err := s.enqueue(ctx, tx, TagFeedbackArgs{EscalationIDs: []int64{id}}); err != nil {
+			return err
 		}
 		if !notifies(e.Source) {
 			return nil
@@ -220,7 +222,7 @@ WHERE id = $1`
 // transition, and the other gets a *RefusedError wrapping ErrIllegalTransition. The
 // event and the jobs that update the channel message and tell the reporter (and, on a
 // reassignment, the new owners) are written in the same transaction.
-func (s *Store) ApplyAct(ctx context.Context, cfg *config.Config, a Act) (Escalation, Event, error) {
+func (s *Store) ApplyAct(ctx context.Context, cfg *Org, a Act) (Escalation, Event, error) {
 	now := s.now()
 	var ev Event
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
@@ -403,7 +405,7 @@ const markReminded = `UPDATE escalations SET last_reminded_at = $2 WHERE id = $1
 // and not reminded within remind_every, records a "reminded" event for each and
 // enqueues the thread reply and the owners' DMs, all in one transaction. Several
 // replicas running it at once remind each escalation once.
-func (s *Store) SendDueReminders(ctx context.Context, cfg *config.Config) (int, error) {
+func (s *Store) SendDueReminders(ctx context.Context, cfg *Org) (int, error) {
 	now := s.now()
 	n := 0
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -451,7 +453,7 @@ func dueFor(e Escalation, what string) time.Time {
 
 // ReminderRecipients are the owner who acknowledged it, or else the team's owners (the
 // admins for a team no longer configured).
-func ReminderRecipients(cfg *config.Config, e Escalation) []string {
+func ReminderRecipients(cfg *Org, e Escalation) []string {
 	if e.OwnerID != "" {
 		return []string{e.OwnerID}
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/vosbot/vosbot/feedback"
-	"github.com/vosbot/vosbot/internal/config"
+	"github.com/vosbot/vosbot/feedback/feedbacktest"
 )
 
 // TestTransitionEveryPair covers every (status, action) pair of the state machine.
@@ -69,35 +69,7 @@ func TestTransitionEveryPair(t *testing.T) {
 	}
 }
 
-const escalationConfig = `
-timezone: UTC
-admins: [U0ADMIN]
-escalations:
-  channel: C0ESC
-  ack_within: 24h
-  resolve_within: 168h
-  remind_every: 24h
-teams:
-  - key: product
-    name: Product
-    owners: [U0PM1, U0PM2]
-  - key: billing
-    name: Finance & Billing
-    owners: [U0FIN]
-    ack_within: 4h
-    resolve_within: 48h
-`
-
-func testConfig(t testing.TB) *config.Config {
-	t.Helper()
-	cfg, err := config.Parse("test.yaml", []byte(escalationConfig))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg
-}
-
-func raise(t *testing.T, s *feedback.Store, cfg *config.Config, key, team string) feedback.Escalation {
+func raise(t *testing.T, s *feedback.Store, cfg *feedback.Org, key, team string) feedback.Escalation {
 	t.Helper()
 	e, errs := feedback.EscalationDraft{ReporterID: "U0REP", Team: team, Account: "Acme", Severity: "high",
 		RevenueAtRisk: "120k", Summary: "Invoice sent twice <!here>", Needed: "Credit note by Friday",
@@ -116,7 +88,7 @@ func TestRaiseEscalation(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s, pool, now := newStore(t)
-	cfg := testConfig(t)
+	cfg := feedbacktest.Org()
 	e := raise(t, s, cfg, "V1", "billing")
 	if e.Status != feedback.StatusOpen || !e.AckDueAt.Equal(now.Add(4*time.Hour)) || !e.ResolveDueAt.Equal(now.Add(48*time.Hour)) {
 		t.Errorf("billing due times %s / %s, want the team's 4h / 48h", e.AckDueAt, e.ResolveDueAt)
@@ -147,7 +119,7 @@ func TestRaiseEscalation(t *testing.T) {
 
 func TestEscalationDraftValidation(t *testing.T) {
 	t.Parallel()
-	cfg := testConfig(t)
+	cfg := feedbacktest.Org()
 	tests := []struct {
 		d     feedback.EscalationDraft
 		field string
@@ -172,7 +144,7 @@ func TestEscalationDraftValidation(t *testing.T) {
 
 func TestSplitTeam(t *testing.T) {
 	t.Parallel()
-	cfg := testConfig(t)
+	cfg := feedbacktest.Org()
 	tests := []struct{ text, team, rest string }{
 		{"billing invoice sent twice", "billing", "invoice sent twice"},
 		{"BILLING", "billing", ""},
@@ -193,7 +165,7 @@ func TestLifecycle(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s, _, now := newStore(t)
-	cfg := testConfig(t)
+	cfg := feedbacktest.Org()
 	e := raise(t, s, cfg, "V1", "product")
 
 	_, _, err := s.ApplyAct(ctx, cfg, feedback.Act{EscalationID: e.ID, ActorID: "U0REP", Action: feedback.ActionAcknowledge})
@@ -236,7 +208,7 @@ func TestReassignRestartsClock(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s, _, now := newStore(t)
-	cfg := testConfig(t)
+	cfg := feedbacktest.Org()
 	e := raise(t, s, cfg, "V1", "product")
 	if _, _, err := s.ApplyAct(ctx, cfg, feedback.Act{EscalationID: e.ID, ActorID: "U0PM1", Action: feedback.ActionAcknowledge}); err != nil {
 		t.Fatal(err)
@@ -265,7 +237,7 @@ func TestConcurrentAcknowledge(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s, pool, _ := newStore(t)
-	cfg := testConfig(t)
+	cfg := feedbacktest.Org()
 	e := raise(t, s, cfg, "V1", "product")
 	var wg sync.WaitGroup
 	errs := make([]error, 8)
@@ -308,7 +280,7 @@ func TestReminders(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s, pool, now := newStore(t)
-	cfg := testConfig(t)
+	cfg := feedbacktest.Org()
 	start := *now
 	e := raise(t, s, cfg, "V1", "product")     // ack due +24h
 	other := raise(t, s, cfg, "V2", "billing") // ack due +4h, resolve +48h
@@ -356,7 +328,7 @@ func TestExportEscalations(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s, _, now := newStore(t)
-	cfg := testConfig(t)
+	cfg := feedbacktest.Org()
 	e := raise(t, s, cfg, "V1", "product")
 	*now = now.Add(2 * time.Hour)
 	if _, _, err := s.ApplyAct(ctx, cfg, feedback.Act{EscalationID: e.ID, ActorID: "U0PM1", Action: feedback.ActionAcknowledge}); err != nil {
@@ -395,7 +367,7 @@ func TestWithMessageSerialises(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s, pool, _ := newStore(t)
-	cfg := testConfig(t)
+	cfg := feedbacktest.Org()
 	e := raise(t, s, cfg, "V1", "product")
 	var mu sync.Mutex
 	posts, updates := 0, 0

@@ -6,9 +6,11 @@ import (
 	"github.com/riverqueue/river"
 )
 
-// TagFeedbackArgs asks for the themes of feedback items to be (re)detected.
+// TagFeedbackArgs asks for the themes of feedback items and escalations to be
+// (re)detected.
 type TagFeedbackArgs struct {
-	FeedbackIDs []int64 `json:"feedback_ids"`
+	FeedbackIDs   []int64 `json:"feedback_ids"`
+	EscalationIDs []int64 `json:"escalation_ids,omitempty"`
 }
 
 // Kind names the job.

@@ -9,7 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/vosbot/vosbot/feedback"
-	"github.com/vosbot/vosbot/internal/config"
+	"github.com/vosbot/vosbot/feedback/feedbacktest"
 	"github.com/vosbot/vosbot/internal/pgtest"
 )
 
@@ -38,10 +38,7 @@ func TestSaveAfterDatabaseRestart(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	escalations, err := config.Parse("t.yaml", []byte("teams:\n  - key: billing\n    owners: [U0FIN]\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	escalations := feedbacktest.Org()
 
 	pgtest.FillIdle(t, pool)
 	if err := srv.Stop(ctx); err != nil {

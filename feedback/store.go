@@ -12,6 +12,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/vosbot/vosbot/feedback/catalogue"
 )
 
 // ErrNotFound means no record has that id.
@@ -27,6 +29,8 @@ type Store struct {
 	jobs *river.Client[pgx.Tx]
 	now  func() time.Time
 	log  *slog.Logger
+	// Catalogue is the theme catalogue kept in the same database.
+	Catalogue *catalogue.Store
 }
 
 // StoreOptions configure a Store.
@@ -48,7 +52,7 @@ func NewStore(pool *pgxpool.Pool, opts StoreOptions) (*Store, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Store{pool: pool, jobs: jobs, now: opts.Now, log: opts.Logger}, nil
+	return &Store{pool: pool, jobs: jobs, now: opts.Now, log: opts.Logger, Catalogue: catalogue.NewStore(pool, opts.Now)}, nil
 }
 
 // Pool is the store's connection pool.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/vosbot/vosbot/feedback/catalogue"
 	"github.com/vosbot/vosbot/feedback/themes"
 )
 
@@ -19,8 +20,9 @@ const ExampleWindow = 12 * 7 * 24 * time.Hour
 // examples are read again.
 const taggerTTL = 10 * time.Minute
 
-// OfflineTagger tags feedback text with the stored catalogue, learning from the
-// reasons reps picked in the last 12 weeks. It is safe for concurrent use.
+// OfflineTagger tags feedback and escalation text with the stored catalogue, learning
+// from the reasons reps picked in the last 12 weeks and from the texts discovery found
+// an accepted theme in. It is safe for concurrent use.
 type OfflineTagger struct {
 	Store *Store
 	Log   *slog.Logger
@@ -30,29 +32,26 @@ type OfflineTagger struct {
 	built  time.Time
 }
 
-// get returns a tagger no older than taggerTTL.
+// get returns a tagger built from the catalogue as stored no longer than taggerTTL ago.
 func (o *OfflineTagger) get(ctx context.Context) (*themes.Tagger, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.tagger != nil && time.Since(o.built) < taggerTTL {
+	now := o.Store.now()
+	if o.tagger != nil && now.Sub(o.built) < taggerTTL && !now.Before(o.built) {
 		return o.tagger, nil
 	}
-	stored, err := o.Store.Themes(ctx)
+	cat, err := o.Store.Catalogue.Current(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var cat []themes.Theme
 	var examples []themes.Example
-	for _, t := range stored {
-		if t.Status == ThemeCatalogue {
-			cat = append(cat, themes.Theme{Key: t.Key, Name: t.Name, Description: t.Description, Keywords: t.Keywords, AppliesTo: t.AppliesTo})
-			// A theme an admin accepted from discovery is known by the texts it was found in.
-			for _, ex := range t.Examples {
-				examples = append(examples, themes.Example{Text: ex, Keys: []string{t.Key}})
-			}
+	for _, t := range cat {
+		// A theme an admin accepted from discovery is known by the texts it was found in.
+		for _, ex := range t.Examples {
+			examples = append(examples, themes.Example{Text: ex, Keys: []string{t.Key}})
 		}
 	}
-	recent, err := o.Store.FeedbackSince(ctx, o.Store.now().Add(-ExampleWindow))
+	recent, err := o.Store.FeedbackSince(ctx, now.Add(-ExampleWindow))
 	if err != nil {
 		return nil, err
 	}
@@ -61,54 +60,77 @@ func (o *OfflineTagger) get(ctx context.Context) (*themes.Tagger, error) {
 			examples = append(examples, themes.Example{Text: f.Text(), Keys: f.Reasons})
 		}
 	}
-	o.tagger, o.built = themes.NewTagger(cat, examples, nil), time.Now()
+	o.tagger, o.built = themes.NewTagger(cat, examples, nil), now
 	return o.tagger, nil
 }
 
-// TagIDs tags the given items offline and stores what it found; an item deleted since
-// (purged, or never committed) is skipped.
-func (o *OfflineTagger) TagIDs(ctx context.Context, ids []int64) error {
-	items, err := o.Store.FeedbackByIDs(ctx, ids)
-	if err != nil {
-		return err
+// Tag tags the given feedback items and escalations offline and stores what it found,
+// in one transaction; a record deleted since (purged, or never committed) is skipped.
+func (o *OfflineTagger) Tag(ctx context.Context, feedbackIDs, escalationIDs []int64) error {
+	var fs []Feedback
+	var es []Escalation
+	var err error
+	if len(feedbackIDs) > 0 {
+		if fs, err = o.Store.FeedbackByIDs(ctx, feedbackIDs); err != nil {
+			return err
+		}
 	}
-	return o.tag(ctx, items)
+	if len(escalationIDs) > 0 {
+		if es, err = o.Store.EscalationsByIDs(ctx, escalationIDs); err != nil {
+			return err
+		}
+	}
+	return o.tag(ctx, fs, es)
 }
 
-// TagSince tags every item created since a time (the demo), returning how many.
+// TagSince tags every feedback item and escalation created since a time (the demo),
+// returning how many records it read.
 func (o *OfflineTagger) TagSince(ctx context.Context, since time.Time) (int, error) {
-	items, err := o.Store.FeedbackSince(ctx, since)
+	fs, err := o.Store.FeedbackSince(ctx, since)
 	if err != nil {
 		return 0, err
 	}
-	return len(items), o.tag(ctx, items)
+	es, err := o.Store.EscalationsSince(ctx, since)
+	if err != nil {
+		return 0, err
+	}
+	return len(fs) + len(es), o.tag(ctx, fs, es)
 }
 
-// tag stores the offline themes of each item.
-func (o *OfflineTagger) tag(ctx context.Context, items []Feedback) error {
+// tag stores the offline themes of each record.
+func (o *OfflineTagger) tag(ctx context.Context, fs []Feedback, es []Escalation) error {
+	if len(fs)+len(es) == 0 {
+		return nil
+	}
 	t, err := o.get(ctx)
 	if err != nil {
 		return fmt.Errorf("offline tagger: %w", err)
 	}
-	for _, f := range items {
-		var matches []ThemeMatch
-		for _, m := range t.Tag(f.Text(), string(f.Outcome)) {
-			matches = append(matches, ThemeMatch{Key: m.Key, Confidence: m.Score})
-		}
-		if err := o.Store.SetThemes(ctx, f.ID, MethodOffline, matches); err != nil {
-			return err
-		}
+	batch := make([]catalogue.Tagging, 0, len(fs)+len(es))
+	for _, f := range fs {
+		batch = append(batch, catalogue.Tagging{Subject: catalogue.SubjectFeedback, ID: f.ID, Matches: offlineMatches(t, f.Text(), string(f.Outcome))})
 	}
-	return nil
+	for _, e := range es {
+		batch = append(batch, catalogue.Tagging{Subject: catalogue.SubjectEscalation, ID: e.ID, Matches: offlineMatches(t, e.Text(), catalogue.KindEscalation)})
+	}
+	return o.Store.Catalogue.SetThemes(ctx, catalogue.MethodOffline, batch)
 }
 
-// TagWorker runs the tagging job enqueued with each new or edited item.
+func offlineMatches(t *themes.Tagger, text, kind string) []catalogue.Match {
+	var out []catalogue.Match
+	for _, m := range t.Tag(text, kind) {
+		out = append(out, catalogue.Match{Key: m.Key, Confidence: m.Score})
+	}
+	return out
+}
+
+// TagWorker runs the tagging job enqueued with each new or edited record.
 type TagWorker struct {
 	river.WorkerDefaults[TagFeedbackArgs]
 	Tagger *OfflineTagger
 }
 
-// Work tags the job's items.
+// Work tags the job's records.
 func (w *TagWorker) Work(ctx context.Context, job *river.Job[TagFeedbackArgs]) error {
-	return w.Tagger.TagIDs(ctx, job.Args.FeedbackIDs)
+	return w.Tagger.Tag(ctx, job.Args.FeedbackIDs, job.Args.EscalationIDs)
 }

@@ -6,20 +6,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vosbot/vosbot/feedback"
-	"github.com/vosbot/vosbot/internal/config"
+	"github.com/vosbot/vosbot/feedback/catalogue"
 )
 
 func TestThemesLifecycle(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s, pool, now := newStore(t)
-	cat := []config.Theme{{Key: "price", Name: "Price"}, {Key: "integration", Name: "Integrations"}}
-	v1, changed, err := s.SyncCatalogue(ctx, cat)
+	cat := []catalogue.Theme{{Key: "price", Name: "Price"}, {Key: "integration", Name: "Integrations"}}
+	v1, changed, err := s.Catalogue.Sync(ctx, cat)
 	if err != nil || !changed || v1 != 1 {
 		t.Fatalf("sync: %d %v %v", v1, changed, err)
 	}
-	if _, changed, _ := s.SyncCatalogue(ctx, cat); changed {
+	if _, changed, _ := s.Catalogue.Sync(ctx, cat); changed {
 		t.Error("the same catalogue made a new version")
 	}
 	f, _ := draft("V1").Validate(rules)
@@ -29,7 +28,7 @@ func TestThemesLifecycle(t *testing.T) {
 	}
 	// Tagging twice replaces, never duplicates; unknown keys are ignored.
 	for range 2 {
-		if err := s.SetThemes(ctx, saved.ID, feedback.MethodOffline, []feedback.ThemeMatch{{Key: "integration", Confidence: 0.7}, {Key: "price", Confidence: 0.4}, {Key: "nope", Confidence: 1}}); err != nil {
+		if err := s.Catalogue.SetThemes(ctx, catalogue.MethodOffline, []catalogue.Tagging{{Subject: catalogue.SubjectFeedback, ID: saved.ID, Matches: []catalogue.Match{{Key: "integration", Confidence: 0.7}, {Key: "price", Confidence: 0.4}, {Key: "nope", Confidence: 1}}}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -37,7 +36,7 @@ func TestThemesLifecycle(t *testing.T) {
 	if len(got.Themes) != 2 || got.Themes[0].Key != "integration" || got.Themes[0].Method != "offline" {
 		t.Errorf("themes = %+v", got.Themes)
 	}
-	if err := s.SetThemes(ctx, saved.ID, feedback.MethodLLM, []feedback.ThemeMatch{{Key: "price", Confidence: 0.9}}); err != nil {
+	if err := s.Catalogue.SetThemes(ctx, catalogue.MethodLLM, []catalogue.Tagging{{Subject: catalogue.SubjectFeedback, ID: saved.ID, Matches: []catalogue.Match{{Key: "price", Confidence: 0.9}}}}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = s.Feedback(ctx, saved.ID)
@@ -50,41 +49,41 @@ func TestThemesLifecycle(t *testing.T) {
 	}
 
 	// Emerging themes: found, accepted (renamed), merged, dismissed.
-	if err := s.AddEmerging(ctx, []feedback.Emerging{{Name: "Onboarding speed", Examples: []string{"slow", "slower"}, Size: 7, Origin: "offline"}, {Name: "Swag", Origin: "llm"}}); err != nil {
+	if err := s.Catalogue.AddEmerging(ctx, []catalogue.Emerging{{Name: "Onboarding speed", Examples: []string{"slow", "slower"}, Size: 7, Origin: "offline"}, {Name: "Swag", Origin: "llm"}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.AcceptTheme(ctx, feedback.EmergingKey("Onboarding speed"), "Onboarding time"); err != nil {
+	if err := s.Catalogue.Accept(ctx, catalogue.EmergingKey("Onboarding speed"), "Onboarding time"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.AcceptTheme(ctx, feedback.EmergingKey("Onboarding speed"), ""); !errors.Is(err, feedback.ErrThemeState) {
+	if err := s.Catalogue.Accept(ctx, catalogue.EmergingKey("Onboarding speed"), ""); !errors.Is(err, catalogue.ErrThemeState) {
 		t.Errorf("accept twice = %v", err)
 	}
-	if err := s.DismissTheme(ctx, feedback.EmergingKey("Swag")); err != nil {
+	if err := s.Catalogue.Dismiss(ctx, catalogue.EmergingKey("Swag")); err != nil {
 		t.Fatal(err)
 	}
 	// Found again later, a dismissed theme stays dismissed.
-	_ = s.AddEmerging(ctx, []feedback.Emerging{{Name: "Swag", Origin: "llm", Size: 9}})
+	_ = s.Catalogue.AddEmerging(ctx, []catalogue.Emerging{{Name: "Swag", Origin: "llm", Size: 9}})
 	// An accepted theme survives a catalogue change; a dropped catalogue theme retires.
 	*now = now.Add(time.Hour)
-	if _, _, err := s.SyncCatalogue(ctx, cat[:1]); err != nil {
+	if _, _, err := s.Catalogue.Sync(ctx, cat[:1]); err != nil {
 		t.Fatal(err)
 	}
 	status := map[string]string{}
-	themes, _ := s.Themes(ctx)
+	themes, _ := s.Catalogue.Themes(ctx)
 	for _, th := range themes {
 		status[th.Key] = th.Status
 	}
-	if status["price"] != "catalogue" || status["integration"] != "retired" || status[feedback.EmergingKey("Onboarding speed")] != "catalogue" || status[feedback.EmergingKey("Swag")] != "dismissed" {
+	if status["price"] != "catalogue" || status["integration"] != "retired" || status[catalogue.EmergingKey("Onboarding speed")] != "catalogue" || status[catalogue.EmergingKey("Swag")] != "dismissed" {
 		t.Errorf("statuses = %v", status)
 	}
 	// Merging folds counts into the target.
-	if err := s.MergeTheme(ctx, "integration", "price"); err != nil {
+	if err := s.Catalogue.Merge(ctx, "integration", "price"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.MergeTheme(ctx, "price", "nope"); !errors.Is(err, feedback.ErrThemeState) {
+	if err := s.Catalogue.Merge(ctx, "price", "nope"); !errors.Is(err, catalogue.ErrThemeState) {
 		t.Errorf("merge into an unknown theme = %v", err)
 	}
-	counts, err := s.ThemeCounts(ctx, time.Time{})
+	counts, err := s.Catalogue.Counts(ctx, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}

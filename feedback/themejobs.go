@@ -8,9 +8,9 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/vosbot/vosbot/feedback/catalogue"
 	"github.com/vosbot/vosbot/feedback/themes"
 	"github.com/vosbot/vosbot/feedback/themes/llm"
-	"github.com/vosbot/vosbot/internal/config"
 )
 
 // LLMTagArgs is the periodic pass of the language model over items it has not read.
@@ -27,15 +27,15 @@ func (LLMTagArgs) InsertOpts() river.InsertOpts {
 // LLMTagEvery is how often pending items go to the model.
 const LLMTagEvery = 5 * time.Minute
 
-// LLMTagWorker sends pending items to the model in batches. On any failure the offline
-// themes stand and the items stay pending for the next pass; capture and the digest
-// never wait for it.
+// LLMTagWorker sends pending feedback and escalations to the model in batches, with the
+// catalogue as stored at the start of the pass (so a theme an admin accepted is used in
+// the very next pass). On any failure the offline themes stand and the records stay
+// pending for the next pass; capture and the digest never wait for it.
 type LLMTagWorker struct {
 	river.WorkerDefaults[LLMTagArgs]
-	Store     *Store
-	Tagger    *llm.Tagger
-	Catalogue []config.Theme
-	// PerPass bounds the items read per pass (default 100).
+	Store  *Store
+	Tagger *llm.Tagger
+	// PerPass bounds the records read per pass, of each kind (default 100).
 	PerPass int
 	Log     *slog.Logger
 }
@@ -43,46 +43,62 @@ type LLMTagWorker struct {
 // Timeout leaves the pass time for several calls.
 func (w *LLMTagWorker) Timeout(*river.Job[LLMTagArgs]) time.Duration { return 4 * time.Minute }
 
-// Work tags one pass of pending items.
+// Work tags one pass of pending records.
 func (w *LLMTagWorker) Work(ctx context.Context, _ *river.Job[LLMTagArgs]) error {
 	limit := w.PerPass
 	if limit <= 0 {
 		limit = 100
 	}
 	pending, err := w.Store.PendingLLM(ctx, limit)
-	if err != nil || len(pending) == 0 {
+	if err != nil {
 		return err
 	}
-	items := make([]llm.Item, len(pending))
-	for i, f := range pending {
-		items[i] = llm.Item{ID: strconv.FormatInt(f.ID, 10), Kind: string(f.Outcome), Text: f.Text()}
+	pendingEsc, err := w.Store.PendingLLMEscalations(ctx, limit)
+	if err != nil {
+		return err
 	}
-	results, proposals, err := w.Tagger.Tag(ctx, w.Catalogue, items)
+	if len(pending)+len(pendingEsc) == 0 {
+		return nil
+	}
+	cat, err := w.Store.Catalogue.Current(ctx)
+	if err != nil {
+		return err
+	}
+	// Ids are prefixed by kind of record: f12 is feedback 12, e7 escalation 7.
+	items := make([]llm.Item, 0, len(pending)+len(pendingEsc))
+	for _, f := range pending {
+		items = append(items, llm.Item{ID: "f" + strconv.FormatInt(f.ID, 10), Kind: string(f.Outcome), Text: f.Text()})
+	}
+	for _, e := range pendingEsc {
+		items = append(items, llm.Item{ID: "e" + strconv.FormatInt(e.ID, 10), Kind: catalogue.KindEscalation, Text: e.Text()})
+	}
+	results, proposals, err := w.Tagger.Tag(ctx, cat, items)
 	if err != nil {
 		// Batches answered before the failure are kept below; the rest wait.
 		w.Log.Warn("llm tagging failed; offline themes stand", "items", len(items), "answered", len(results), "err", err)
 	}
+	batch := make([]catalogue.Tagging, 0, len(results))
 	for _, r := range results {
-		id, perr := strconv.ParseInt(r.ID, 10, 64)
-		if perr != nil {
+		tg, ok := llmSubject(r.ID)
+		if !ok {
 			continue
 		}
-		matches := make([]ThemeMatch, len(r.Themes))
-		for i, m := range r.Themes {
-			matches[i] = ThemeMatch{Key: m.Key, Confidence: m.Confidence}
+		for _, m := range r.Themes {
+			tg.Matches = append(tg.Matches, catalogue.Match{Key: m.Key, Confidence: m.Confidence})
 		}
-		if err := w.Store.SetThemes(ctx, id, MethodLLM, matches); err != nil {
-			return err
-		}
+		batch = append(batch, tg)
+	}
+	if err := w.Store.Catalogue.SetThemes(ctx, catalogue.MethodLLM, batch); err != nil {
+		return err
 	}
 	if len(proposals) > 0 {
 		byID := map[string]string{}
 		for _, it := range items {
 			byID[it.ID] = it.Text
 		}
-		em := make([]Emerging, 0, len(proposals))
+		em := make([]catalogue.Emerging, 0, len(proposals))
 		for _, p := range proposals {
-			e := Emerging{Name: p.Name, Description: p.Description, Size: len(p.ExampleIDs), Origin: MethodLLM}
+			e := catalogue.Emerging{Name: p.Name, Description: p.Description, Size: len(p.ExampleIDs), Origin: catalogue.MethodLLM}
 			for _, id := range p.ExampleIDs {
 				if t, ok := byID[id]; ok {
 					e.Examples = append(e.Examples, t)
@@ -90,11 +106,29 @@ func (w *LLMTagWorker) Work(ctx context.Context, _ *river.Job[LLMTagArgs]) error
 			}
 			em = append(em, e)
 		}
-		if err := w.Store.AddEmerging(ctx, em); err != nil {
+		if err := w.Store.Catalogue.AddEmerging(ctx, em); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// llmSubject reads an item id given to the model back into the record it names.
+func llmSubject(id string) (catalogue.Tagging, bool) {
+	if len(id) < 2 {
+		return catalogue.Tagging{}, false
+	}
+	n, err := strconv.ParseInt(id[1:], 10, 64)
+	if err != nil {
+		return catalogue.Tagging{}, false
+	}
+	switch id[0] {
+	case 'f':
+		return catalogue.Tagging{Subject: catalogue.SubjectFeedback, ID: n}, true
+	case 'e':
+		return catalogue.Tagging{Subject: catalogue.SubjectEscalation, ID: n}, true
+	}
+	return catalogue.Tagging{}, false
 }
 
 // LLMTagJob is the periodic job of LLMTagWorker.
@@ -161,7 +195,7 @@ func Discover(ctx context.Context, s *Store) (int, error) {
 	if err != nil {
 		return 0, nil // nothing with words to group
 	}
-	stored, err := s.Themes(ctx)
+	stored, err := s.Catalogue.Themes(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -183,7 +217,7 @@ func Discover(ctx context.Context, s *Store) (int, error) {
 			examples[g] = append(examples[g], texts[i])
 		}
 	}
-	var em []Emerging
+	var em []catalogue.Emerging
 	for g := range c.K {
 		if c.Mixed[g] || c.Sizes[g] < minEmergingSize || float64(covered[g]) > maxCoveredShare*float64(c.Sizes[g]) {
 			continue
@@ -192,21 +226,21 @@ func Discover(ctx context.Context, s *Store) (int, error) {
 		// The same group found again (its label may have shifted with new texts) keeps
 		// its theme; one an admin already decided on is not proposed again.
 		if prior, ok := priorTheme(stored, members[g]); ok {
-			if prior.Status != ThemeEmerging {
+			if prior.Status != catalogue.StatusEmerging {
 				continue
 			}
 			name = prior.Name
 		}
-		em = append(em, Emerging{Name: name, Description: "feedback about " + c.Labels[g] + ", which no catalogue theme covers",
-			Examples: examples[g], Size: c.Sizes[g], Origin: MethodOffline})
+		em = append(em, catalogue.Emerging{Name: name, Description: "feedback about " + c.Labels[g] + ", which no catalogue theme covers",
+			Examples: examples[g], Size: c.Sizes[g], Origin: catalogue.MethodOffline})
 	}
-	return len(em), s.AddEmerging(ctx, em)
+	return len(em), s.Catalogue.AddEmerging(ctx, em)
 }
 
 // priorTheme finds the stored theme whose example texts are mostly members of a group:
 // at least half of them, and at least one.
-func priorTheme(stored []Theme, members map[string]bool) (Theme, bool) {
-	best, bestHits := Theme{}, 0
+func priorTheme(stored []catalogue.Theme, members map[string]bool) (catalogue.Theme, bool) {
+	best, bestHits := catalogue.Theme{}, 0
 	for _, t := range stored {
 		hits := 0
 		for _, ex := range t.Examples {

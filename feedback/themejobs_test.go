@@ -15,6 +15,7 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/vosbot/vosbot/feedback"
+	"github.com/vosbot/vosbot/feedback/catalogue"
 	"github.com/vosbot/vosbot/feedback/themes"
 	"github.com/vosbot/vosbot/feedback/themes/llm"
 	"github.com/vosbot/vosbot/internal/openaifake"
@@ -49,7 +50,7 @@ func TestOfflineTaggerStoresThemes(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s, _, _ := newStore(t)
-	if _, _, err := s.SyncCatalogue(ctx, themes.ToConfig(themes.Builtin())); err != nil {
+	if _, _, err := s.Catalogue.Sync(ctx, catalogue.Builtin()); err != nil {
 		t.Fatal(err)
 	}
 	price := saveText(t, s, "k1", "lost", "Way too expensive for them; the competitor undercut our price by 30%.")
@@ -70,7 +71,7 @@ func TestOfflineTaggerStoresThemes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		keys := keysOf(got, feedback.MethodOffline)
+		keys := keysOf(got, catalogue.MethodOffline)
 		if c.want == "" && len(keys) != 0 || c.want != "" && (len(keys) == 0 || keys[0] != c.want) {
 			t.Errorf("%q: offline themes %v, want %q first", c.f.WhatDidnt, keys, c.want)
 		}
@@ -84,7 +85,7 @@ func TestDiscoverFindsUncoveredGroup(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s, pool, now := newStore(t)
-	if _, _, err := s.SyncCatalogue(ctx, themes.ToConfig(themes.Builtin())); err != nil {
+	if _, _, err := s.Catalogue.Sync(ctx, catalogue.Builtin()); err != nil {
 		t.Fatal(err)
 	}
 	// Price talk, ticked by reps; and a new topic nobody has a theme for.
@@ -99,13 +100,13 @@ func TestDiscoverFindsUncoveredGroup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	all, err := s.Themes(ctx)
+	all, err := s.Catalogue.Themes(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var emerging []feedback.Theme
+	var emerging []catalogue.Theme
 	for _, th := range all {
-		if th.Status == feedback.ThemeEmerging {
+		if th.Status == catalogue.StatusEmerging {
 			emerging = append(emerging, th)
 		}
 	}
@@ -140,14 +141,14 @@ func TestDiscoverFindsUncoveredGroup(t *testing.T) {
 	if _, err := feedback.Discover(ctx, s); err != nil {
 		t.Fatal(err)
 	}
-	whatsapp := func() []feedback.Theme {
-		all, err := s.Themes(ctx)
+	whatsapp := func() []catalogue.Theme {
+		all, err := s.Catalogue.Themes(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var out []feedback.Theme
+		var out []catalogue.Theme
 		for _, th := range all {
-			if th.Status == feedback.ThemeEmerging && strings.Contains(strings.ToLower(strings.Join(th.Examples, " ")), "whatsapp") {
+			if th.Status == catalogue.StatusEmerging && strings.Contains(strings.ToLower(strings.Join(th.Examples, " ")), "whatsapp") {
 				out = append(out, th)
 			}
 		}
@@ -158,7 +159,7 @@ func TestDiscoverFindsUncoveredGroup(t *testing.T) {
 		t.Fatalf("after a second run, whatsapp emerging themes = %+v; want only Chat apps, refreshed to 12+", again)
 	}
 	// Dismissed, it is never proposed again, whatever its label becomes.
-	if err := s.DismissTheme(ctx, again[0].Key); err != nil {
+	if err := s.Catalogue.Dismiss(ctx, again[0].Key); err != nil {
 		t.Fatal(err)
 	}
 	*now = now.Add(time.Hour)
@@ -197,8 +198,7 @@ func TestLLMTagWorker(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s, pool, _ := newStore(t)
-	cat := themes.ToConfig(themes.Builtin())
-	if _, _, err := s.SyncCatalogue(ctx, cat); err != nil {
+	if _, _, err := s.Catalogue.Sync(ctx, catalogue.Builtin()); err != nil {
 		t.Fatal(err)
 	}
 	var hang atomic.Bool
@@ -221,7 +221,15 @@ func TestLLMTagWorker(t *testing.T) {
 				t.Error(err)
 			}
 		}})
-	w := &feedback.LLMTagWorker{Store: s, Tagger: tagger, Catalogue: cat, PerPass: 3, Log: slog.New(slog.DiscardHandler)}
+	w := &feedback.LLMTagWorker{Store: s, Tagger: tagger, PerPass: 3, Log: slog.New(slog.DiscardHandler)}
+	offline := &feedback.OfflineTagger{Store: s, Log: slog.New(slog.DiscardHandler)}
+	ids := make([]int64, len(items))
+	for i, it := range items {
+		ids[i] = it.ID
+	}
+	if err := offline.Tag(ctx, ids, nil); err != nil {
+		t.Fatal(err)
+	}
 
 	// A hanging model: the pass fails quietly, everything stays pending for the next one.
 	if err := w.Work(ctx, &river.Job[feedback.LLMTagArgs]{}); err != nil {
@@ -229,6 +237,16 @@ func TestLLMTagWorker(t *testing.T) {
 	}
 	if p, _ := s.PendingLLM(ctx, 10); len(p) != 5 {
 		t.Fatalf("pending after a hang = %d, want 5", len(p))
+	}
+	// The offline themes stand when the model fails.
+	for _, it := range items {
+		got, _ := s.Feedback(ctx, it.ID)
+		if k := keysOf(got, catalogue.MethodOffline); len(k) == 0 || k[0] != "price" {
+			t.Errorf("item %d offline themes after a failing model = %v, want price", it.ID, k)
+		}
+		if k := keysOf(got, catalogue.MethodLLM); len(k) != 0 {
+			t.Errorf("item %d has llm themes %v from a model that never answered", it.ID, k)
+		}
 	}
 	hang.Store(false)
 	// Two healthy passes read everything, in batches of two, three items per pass.
@@ -242,7 +260,7 @@ func TestLLMTagWorker(t *testing.T) {
 	}
 	for _, it := range items {
 		got, _ := s.Feedback(ctx, it.ID)
-		if k := keysOf(got, feedback.MethodLLM); len(k) != 1 || k[0] != "price" {
+		if k := keysOf(got, catalogue.MethodLLM); len(k) != 1 || k[0] != "price" {
 			t.Errorf("item %d llm themes = %v", it.ID, k)
 		}
 	}
@@ -263,27 +281,27 @@ func TestAcceptedThemeIsTagged(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s, _, _ := newStore(t)
-	if _, _, err := s.SyncCatalogue(ctx, themes.ToConfig(themes.Builtin())); err != nil {
+	if _, _, err := s.Catalogue.Sync(ctx, catalogue.Builtin()); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.AddEmerging(ctx, []feedback.Emerging{{Name: "whatsapp, channel", Origin: feedback.MethodOffline, Size: 9,
+	if err := s.Catalogue.AddEmerging(ctx, []catalogue.Emerging{{Name: "whatsapp, channel", Origin: catalogue.MethodOffline, Size: 9,
 		Examples: []string{"They need WhatsApp as a messaging channel.", "WhatsApp is how their buyers talk to them.", "No WhatsApp channel, no deal."}}}); err != nil {
 		t.Fatal(err)
 	}
-	key := feedback.EmergingKey("whatsapp, channel")
-	if err := s.AcceptTheme(ctx, key, "Messaging channels"); err != nil {
+	key := catalogue.EmergingKey("whatsapp, channel")
+	if err := s.Catalogue.Accept(ctx, key, "Messaging channels"); err != nil {
 		t.Fatal(err)
 	}
 	f := saveText(t, s, "acc1", "lost", "Their buyers only talk over WhatsApp.")
 	tagger := &feedback.OfflineTagger{Store: s, Log: slog.New(slog.DiscardHandler)}
-	if err := tagger.TagIDs(ctx, []int64{f.ID}); err != nil {
+	if err := tagger.Tag(ctx, []int64{f.ID}, nil); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.Feedback(ctx, f.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if keys := keysOf(got, feedback.MethodOffline); len(keys) == 0 || keys[0] != key {
+	if keys := keysOf(got, catalogue.MethodOffline); len(keys) == 0 || keys[0] != key {
 		t.Errorf("offline themes = %v, want the accepted %s first", keys, key)
 	}
 }

@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-
-	"github.com/vosbot/vosbot/internal/config"
 )
 
 // ReminderSweepEvery is how often the reminder sweep runs; reminders themselves are
@@ -17,14 +15,14 @@ const ReminderSweepEvery = 5 * time.Minute
 // RemindWorker runs the reminder sweep.
 type RemindWorker struct {
 	river.WorkerDefaults[RemindArgs]
-	Store  *Store
-	Config *config.Config
-	Log    *slog.Logger
+	Store *Store
+	Org   *Org
+	Log   *slog.Logger
 }
 
 // Work sends the reminders that are due.
 func (w *RemindWorker) Work(ctx context.Context, _ *river.Job[RemindArgs]) error {
-	n, err := w.Store.SendDueReminders(ctx, w.Config)
+	n, err := w.Store.SendDueReminders(ctx, w.Org)
 	if err != nil {
 		return err
 	}

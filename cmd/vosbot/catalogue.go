@@ -3,38 +3,58 @@ package main
 import (
 	"slices"
 
-	"github.com/vosbot/vosbot/bot"
+	"github.com/vosbot/vosbot/digest"
 	"github.com/vosbot/vosbot/feedback"
-	"github.com/vosbot/vosbot/feedback/themes"
+	"github.com/vosbot/vosbot/feedback/catalogue"
 	"github.com/vosbot/vosbot/internal/config"
 )
 
-// catalogue is the theme catalogue: the configured one, or the built-in one of
-// INTERFACE.md. Reasons in the modal and themes found in text both come from it.
-func (a *app) catalogue() []config.Theme {
-	if len(a.cfg.Themes) > 0 {
-		return a.cfg.Themes
+// This file translates the configuration into the domain's types: nothing below cmd
+// reads the configuration.
+
+// catalogue is the configured theme catalogue, or the built-in one of INTERFACE.md. It
+// seeds the themes table at start (catalogue.Store.Sync); everything else reads the table.
+func (a *app) catalogue() catalogue.Catalogue {
+	if len(a.cfg.Themes) == 0 {
+		return catalogue.Builtin()
 	}
-	return themes.ToConfig(themes.Builtin())
+	return themesFromConfig(a.cfg.Themes)
 }
 
-// reasons are the themes a rep can pick for feedback: those applying to a deal outcome.
-func (a *app) reasons() []bot.Reason {
-	var out []bot.Reason
-	for _, t := range a.catalogue() {
-		if slices.Contains(t.AppliesTo, "won") || slices.Contains(t.AppliesTo, "lost") || slices.Contains(t.AppliesTo, "no_decision") {
-			out = append(out, bot.Reason{Key: t.Key, Name: t.Name})
-		}
+func themesFromConfig(cs []config.Theme) catalogue.Catalogue {
+	out := make(catalogue.Catalogue, len(cs))
+	for i, c := range cs {
+		out[i] = catalogue.Theme{Key: c.Key, Name: c.Name, Description: c.Description,
+			Keywords: slices.Clone(c.Keywords), AppliesTo: slices.Clone(c.AppliesTo)}
 	}
 	return out
 }
 
-// rules are what the configuration allows in feedback.
-func (a *app) rules() feedback.Rules {
-	r := a.reasons()
-	keys := make([]string, len(r))
-	for i, x := range r {
-		keys[i] = x.Key
+// org is the organisation as configured.
+func (a *app) org() *feedback.Org { return orgFromConfig(a.cfg) }
+
+func orgFromConfig(cfg *config.Config) *feedback.Org {
+	o := &feedback.Org{
+		Location: cfg.Location,
+		Admins:   slices.Clone(cfg.Admins),
+		Escalations: feedback.EscalationPolicy{Channel: cfg.Escalations.Channel, AckWithin: cfg.Escalations.AckWithin,
+			ResolveWithin: cfg.Escalations.ResolveWithin, RemindEvery: cfg.Escalations.RemindEvery},
+		Currency: cfg.Currency,
+		Regions:  slices.Clone(cfg.Regions),
 	}
-	return feedback.Rules{Reasons: keys, Regions: a.cfg.Regions, Currency: a.cfg.Currency}
+	for _, t := range cfg.Teams {
+		o.Teams = append(o.Teams, feedback.Team{Key: t.Key, Name: t.Name, Owners: slices.Clone(t.Owners), Channel: t.Channel,
+			AckWithin: t.AckWithin, ResolveWithin: t.ResolveWithin})
+	}
+	return o
+}
+
+// digests are the configured digests.
+func (a *app) digests() []digest.Definition {
+	out := make([]digest.Definition, len(a.cfg.Digests))
+	for i, d := range a.cfg.Digests {
+		out[i] = digest.Definition{Channel: d.Channel, Spec: d.Schedule, Lookback: d.Lookback,
+			Schedule: digest.Schedule{Cron: d.Cron, Location: a.cfg.Location}, Filter: digest.Filter{Region: d.Filter.Region}}
+	}
+	return out
 }

@@ -111,12 +111,19 @@ func cmdImport(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer closeInput()
-	store, closeStore, err := a.openStore(ctx)
+	store, closeStore, err := a.themeStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
-	rep, err := store.ImportFeedback(ctx, r, a.rules())
+	// Reasons are checked against the catalogue as stored, with the themes admins
+	// accepted: what the modal offers, an import accepts.
+	cat, err := store.Catalogue.Current(ctx)
+	if err != nil {
+		return err
+	}
+	rules := feedback.Rules{Reasons: cat.Reasons().Keys(), Regions: a.cfg.Regions, Currency: a.cfg.Currency}
+	rep, err := store.ImportFeedback(ctx, r, rules)
 	var ce *feedback.ColumnsError
 	if errors.As(err, &ce) {
 		return usagef("import: %v", err)

@@ -7,10 +7,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vosbot/vosbot/demo"
 	"github.com/vosbot/vosbot/digest"
 	"github.com/vosbot/vosbot/feedback"
 	"github.com/vosbot/vosbot/internal/database"
-	"github.com/vosbot/vosbot/internal/demo"
 )
 
 // demoSeed fixes the sample data: every run tells the same story.
@@ -57,7 +57,7 @@ func cmdDemo(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if _, _, err := store.SyncCatalogue(ctx, a.catalogue()); err != nil {
+	if _, _, err := store.Catalogue.Sync(ctx, a.catalogue()); err != nil {
 		return err
 	}
 	res, err := demo.Generate(ctx, store, setNow, org, demo.Default, time.Now(), demoSeed)
@@ -68,12 +68,11 @@ func cmdDemo(ctx context.Context, a *app, args []string) error {
 	if _, err := tagger.TagSince(ctx, time.Time{}); err != nil {
 		return fmt.Errorf("demo themes: %w", err)
 	}
-	defs := digest.Definitions(org.Config)
-	p, err := defs[0].PeriodAt(res.End)
+	p, err := org.Digest.PeriodAt(res.End)
 	if err != nil {
 		return err
 	}
-	r, err := (&digest.Builder{Pool: db.Pool, Config: org.Config}).Build(ctx, defs[0], p)
+	r, err := (&digest.Builder{Pool: db.Pool, Org: org.Org}).Build(ctx, org.Digest, p)
 	if err != nil {
 		return err
 	}

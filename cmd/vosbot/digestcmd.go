@@ -38,7 +38,7 @@ type digestFlags struct {
 // when no channel is given, or a weekly default when none is), for the latest scheduled
 // time at or before --at.
 func (a *app) resolveDigest(f digestFlags, required bool) (digest.Definition, digest.Period, error) {
-	defs := digest.Definitions(a.cfg)
+	defs := a.digests()
 	var d digest.Definition
 	switch {
 	case *f.channel != "":
@@ -57,7 +57,7 @@ func (a *app) resolveDigest(f digestFlags, required bool) (digest.Definition, di
 		d = defs[0]
 	default:
 		a.log.Info("no digests configured; previewing the default (Fridays 16:00, last 7 days)")
-		d = digest.DefaultDefinition(a.cfg)
+		d = digest.DefaultDefinition(a.cfg.Location)
 	}
 	at := time.Now()
 	if *f.at != "" {
@@ -104,7 +104,7 @@ func digestPreview(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer db.Close()
-	r, err := (&digest.Builder{Pool: db.Pool, Config: a.cfg, LLMEnabled: a.env.LLMEnabled()}).Build(ctx, d, p)
+	r, err := (&digest.Builder{Pool: db.Pool, Org: a.org(), LLMEnabled: a.env.LLMEnabled()}).Build(ctx, d, p)
 	if err != nil {
 		return err
 	}
@@ -136,7 +136,7 @@ func digestPost(ctx context.Context, a *app, args []string) error {
 	}
 	defer db.Close()
 	api := bot.NewClient(a.env.SlackBotToken, a.env.SlackAppToken, a.env.SlackAPIURL)
-	poster := digest.NewPoster(db.Pool, api, &digest.Builder{Pool: db.Pool, Config: a.cfg, LLMEnabled: a.env.LLMEnabled()}, a.log, nil)
+	poster := digest.NewPoster(db.Pool, api, &digest.Builder{Pool: db.Pool, Org: a.org(), LLMEnabled: a.env.LLMEnabled()}, a.log, nil)
 	res, err := poster.Post(ctx, d, p, digest.PostOptions{Force: *f.force})
 	if err != nil {
 		return err

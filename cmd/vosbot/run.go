@@ -11,6 +11,7 @@ import (
 	"github.com/vosbot/vosbot/bot"
 	"github.com/vosbot/vosbot/digest"
 	"github.com/vosbot/vosbot/feedback"
+	"github.com/vosbot/vosbot/feedback/catalogue"
 	"github.com/vosbot/vosbot/internal/ops"
 )
 
@@ -44,15 +45,17 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	slackClient := bot.NewClient(a.env.SlackBotToken, a.env.SlackAppToken, a.env.SlackAPIURL)
-	b := bot.New(bot.Options{Client: slackClient, Logger: a.log.With("component", "bot"), Registry: reg,
-		Deps: bot.Deps{Store: store, Config: a.cfg, Reasons: a.reasons(), Rules: a.rules()}})
-
-	if _, _, err := store.SyncCatalogue(ctx, a.catalogue()); err != nil {
+	// The configuration seeds the catalogue; from here on the themes table is the truth.
+	if _, _, err := store.Catalogue.Sync(ctx, a.catalogue()); err != nil {
 		return err
 	}
-	defs := digest.Definitions(a.cfg)
-	poster := digest.NewPoster(db.Pool, slackClient, &digest.Builder{Pool: db.Pool, Config: a.cfg, LLMEnabled: a.env.LLMEnabled()}, a.log.With("component", "digest"), reg)
+	org := a.org()
+	slackClient := bot.NewClient(a.env.SlackBotToken, a.env.SlackAppToken, a.env.SlackAPIURL)
+	b := bot.New(bot.Options{Client: slackClient, Logger: a.log.With("component", "bot"), Registry: reg,
+		Deps: bot.Deps{Store: store, Org: org, Catalogue: catalogue.NewReader(store.Catalogue, nil, 0, a.catalogue())}})
+
+	defs := a.digests()
+	poster := digest.NewPoster(db.Pool, slackClient, &digest.Builder{Pool: db.Pool, Org: org, LLMEnabled: a.env.LLMEnabled()}, a.log.With("component", "digest"), reg)
 
 	workers := river.NewWorkers()
 	b.AddWorkers(workers)
@@ -62,11 +65,11 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	river.AddWorker(workers, &feedback.MentionsWorker{Store: store})
 	periodic := append(poster.PeriodicJobs(defs), feedback.ReminderJob(), feedback.DiscoverJob(a.cfg.Location), feedback.MentionsJob())
 	if a.env.LLMEnabled() {
-		river.AddWorker(workers, &feedback.LLMTagWorker{Store: store, Tagger: a.llmTagger(store, reg), Catalogue: a.catalogue(),
+		river.AddWorker(workers, &feedback.LLMTagWorker{Store: store, Tagger: a.llmTagger(store, reg),
 			PerPass: 5 * a.cfg.LLM.BatchSize, Log: a.log.With("component", "llm")})
 		periodic = append(periodic, feedback.LLMTagJob())
 	}
-	river.AddWorker(workers, &feedback.RemindWorker{Store: store, Config: a.cfg, Log: a.log.With("component", "reminders")})
+	river.AddWorker(workers, &feedback.RemindWorker{Store: store, Org: org, Log: a.log.With("component", "reminders")})
 	jobs, err := river.NewClient(riverpgxv5.New(db.Pool), &river.Config{
 		Logger:       a.log.With("component", "jobs"),
 		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 20}},

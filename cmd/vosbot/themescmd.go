@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/vosbot/vosbot/feedback"
+	"github.com/vosbot/vosbot/feedback/catalogue"
 	"github.com/vosbot/vosbot/feedback/themes"
 	"github.com/vosbot/vosbot/feedback/themes/llm"
 )
@@ -81,7 +82,7 @@ func themesTag(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	texts := t.Texts()
-	cat := themes.FromConfig(a.catalogue())
+	cat := a.catalogue()
 	keys := themes.NewTagger(cat, nil, texts).TagAll(texts, "", a.progress("tagged offline"))
 	if a.env.LLMEnabled() && !*offline {
 		a.tagWithLLM(ctx, texts, keys)
@@ -182,7 +183,7 @@ func themesList(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer closeDB()
-	counts, err := store.ThemeCounts(ctx, time.Now().Add(-feedback.ExampleWindow))
+	counts, err := store.Catalogue.Counts(ctx, time.Now().Add(-feedback.ExampleWindow))
 	if err != nil {
 		return err
 	}
@@ -191,7 +192,7 @@ func themesList(ctx context.Context, a *app, args []string) error {
 	emerging := 0
 	for _, c := range counts {
 		status := "catalogue"
-		if c.Status == feedback.ThemeEmerging {
+		if c.Status == catalogue.StatusEmerging {
 			status = "emerging: vosbot themes accept|merge|dismiss " + c.Key
 			emerging++
 		}
@@ -239,13 +240,13 @@ func themesDecide(ctx context.Context, a *app, what string, args []string) error
 	defer closeDB()
 	switch what {
 	case "accept":
-		err = store.AcceptTheme(ctx, key, *name)
+		err = store.Catalogue.Accept(ctx, key, *name)
 	case "merge":
-		err = store.MergeTheme(ctx, key, *into)
+		err = store.Catalogue.Merge(ctx, key, *into)
 	default:
-		err = store.DismissTheme(ctx, key)
+		err = store.Catalogue.Dismiss(ctx, key)
 	}
-	if errors.Is(err, feedback.ErrNotFound) || errors.Is(err, feedback.ErrThemeState) {
+	if errors.Is(err, feedback.ErrNotFound) || errors.Is(err, catalogue.ErrThemeState) {
 		return usagef("themes %s: %v: only a waiting emerging theme (and, for merge, a catalogue target) can be decided; vosbot themes list shows them", what, err)
 	}
 	if err != nil {
@@ -255,7 +256,7 @@ func themesDecide(ctx context.Context, a *app, what string, args []string) error
 	return nil
 }
 
-// themeStore opens the store with the catalogue in sync.
+// themeStore opens the store with the configured catalogue synced into it.
 func (a *app) themeStore(ctx context.Context) (*feedback.Store, func(), error) {
 	if err := a.setup(); err != nil {
 		return nil, nil, err
@@ -264,7 +265,7 @@ func (a *app) themeStore(ctx context.Context) (*feedback.Store, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if _, _, err := store.SyncCatalogue(ctx, a.catalogue()); err != nil {
+	if _, _, err := store.Catalogue.Sync(ctx, a.catalogue()); err != nil {
 		closeStore()
 		return nil, nil, err
 	}

@@ -12,13 +12,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/robfig/cron/v3"
+	"github.com/vosbot/vosbot/digest"
 	"github.com/vosbot/vosbot/feedback"
-	"github.com/vosbot/vosbot/internal/config"
 )
 
 // Org is the sample organisation.
 type Org struct {
-	Config *config.Config
+	Org *feedback.Org
+	// Digest is its leadership digest: Fridays at 16:00 over the last week.
+	Digest digest.Definition
 	// Names maps the user ids to display names, for the plain-text digest.
 	Names map[string]string
 	Reps  []string
@@ -35,42 +38,28 @@ type Size struct {
 // Default is the demo's size.
 var Default = Size{Weeks: 12, Reps: 40, Feedback: 400, Escalations: 60}
 
-const orgYAML = `
-timezone: America/New_York
-admins: [U0ADMIN]
-currency: USD
-regions: [NA, EMEA, APAC]
-escalations:
-  channel: C0ESCALATE
-  ack_within: 24h
-  resolve_within: 120h
-  remind_every: 24h
-teams:
-  - key: product
-    name: Product
-    owners: [U0PRIYA, U0MARCO]
-  - key: engineering
-    name: Engineering
-    owners: [U0KENJI]
-  - key: billing
-    name: Finance & Billing
-    owners: [U0FATIMA]
-    ack_within: 8h
-  - key: support
-    name: Support
-    owners: [U0LUCIA, U0OMAR]
-  - key: marketing
-    name: Marketing
-    owners: [U0NORA]
-  - key: security
-    name: Security & Legal
-    owners: [U0DAVID]
-    resolve_within: 240h
-digests:
-  - channel: C0LEADERSHIP
-    schedule: "0 16 * * FRI"
-    lookback: 168h
-`
+// sampleOrg is the company of the demo: six teams, New York time.
+func sampleOrg(loc *time.Location) *feedback.Org {
+	team := func(key, name string, ack, resolve time.Duration, owners ...string) feedback.Team {
+		return feedback.Team{Key: key, Name: name, Owners: owners, AckWithin: ack, ResolveWithin: resolve}
+	}
+	const day = 24 * time.Hour
+	return &feedback.Org{
+		Location:    loc,
+		Admins:      []string{"U0ADMIN"},
+		Escalations: feedback.EscalationPolicy{Channel: "C0ESCALATE", AckWithin: day, ResolveWithin: 5 * day, RemindEvery: day},
+		Teams: []feedback.Team{
+			team("product", "Product", day, 5*day, "U0PRIYA", "U0MARCO"),
+			team("engineering", "Engineering", day, 5*day, "U0KENJI"),
+			team("billing", "Finance & Billing", 8*time.Hour, 5*day, "U0FATIMA"),
+			team("support", "Support", day, 5*day, "U0LUCIA", "U0OMAR"),
+			team("marketing", "Marketing", day, 5*day, "U0NORA"),
+			team("security", "Security & Legal", day, 10*day, "U0DAVID"),
+		},
+		Currency: "USD",
+		Regions:  []string{"NA", "EMEA", "APAC"},
+	}
+}
 
 var ownerNames = map[string]string{
 	"U0ADMIN": "revops", "U0PRIYA": "priya", "U0MARCO": "marco", "U0KENJI": "kenji", "U0FATIMA": "fatima",
@@ -84,11 +73,16 @@ var firstNames = []string{"ava", "ben", "chloe", "dev", "elena", "felix", "grace
 
 // NewOrg builds the organisation and its configuration.
 func NewOrg(size Size) (*Org, error) {
-	cfg, err := config.Parse("demo.yaml", []byte(orgYAML))
+	loc, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		return nil, fmt.Errorf("demo time zone: %w", err)
+	}
+	sched, err := cron.ParseStandard("0 16 * * FRI")
 	if err != nil {
 		return nil, err
 	}
-	o := &Org{Config: cfg, Names: map[string]string{}}
+	o := &Org{Org: sampleOrg(loc), Names: map[string]string{},
+		Digest: digest.Definition{Channel: "C0LEADERSHIP", Spec: "0 16 * * FRI", Schedule: digest.Schedule{Cron: sched, Location: loc}, Lookback: digest.DefaultLookback}}
 	for k, v := range ownerNames {
 		o.Names[k] = v
 	}
@@ -223,7 +217,7 @@ type Result struct {
 // before now, through the store (whose clock it moves). The same seed gives the same data.
 func Generate(ctx context.Context, store *feedback.Store, setNow func(time.Time), org *Org, size Size, now time.Time, seed uint64) (Result, error) {
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	cfg := org.Config
+	cfg := org.Org
 	loc := cfg.Location
 	// The latest Friday 16:00 at or before now.
 	end := time.Date(now.In(loc).Year(), now.In(loc).Month(), now.In(loc).Day(), 16, 0, 0, 0, loc)
@@ -380,7 +374,7 @@ func Generate(ctx context.Context, store *feedback.Store, setNow func(time.Time)
 		case roll < 4:
 			steps = append(steps, step{at: at.Add(ack), id: saved.ID, actor: owner, action: feedback.ActionAcknowledge})
 		case roll < 5:
-			other := teams[(slices.IndexFunc(teams, func(t config.Team) bool { return t.Key == team.Key })+1)%len(teams)]
+			other := teams[(slices.IndexFunc(teams, func(t feedback.Team) bool { return t.Key == team.Key })+1)%len(teams)]
 			steps = append(steps, step{at: at.Add(ack / 2), id: saved.ID, actor: owner, action: feedback.ActionReassign, toTeam: other.Key, note: "This belongs with " + other.Name + "."})
 		case roll < 6:
 			steps = append(steps, step{at: at.Add(ack), id: saved.ID, actor: owner, action: feedback.ActionWontFix, note: "Working as contracted; we explained it to the customer."})
