@@ -123,6 +123,7 @@ func Builtin() []Theme {
 				"value for money", "total cost of ownership", "return on investment", "undercut", "price increase",
 				"renewal price", "price war", "annual contract value", "overpriced", "affordable", "price tag",
 				"quote", "quoted", "commercials", "fee", "fees", "lower price", "price sensitive", "money",
+				"most expensive",
 			},
 			AppliesTo: deals,
 		},
@@ -151,7 +152,7 @@ func Builtin() []Theme {
 				"erp", "crm integration", "marketplace", "plugin", "microsoft teams", "google workspace", "outlook",
 				"dynamics", "azure ad", "active directory", "jira", "zendesk", "shopify", "quickbooks", "tech stack",
 				"existing stack", "out of the box", "middleware", "etl", "bi tool", "tableau", "power bi", "looker",
-				"api docs",
+				"api docs", "two way sync", "one way sync", "plug into", "teams app",
 			},
 		},
 		{
@@ -167,7 +168,7 @@ func Builtin() []Theme {
 				"data protection", "data processing agreement", "legal review", "legal", "redlines",
 				"master services agreement", "limitation of liability", "liability", "indemnity", "audit log",
 				"audit trail", "certification", "ciso", "fedramp", "on premise", "data retention", "access control",
-				"procurement security", "regulated",
+				"procurement security", "regulated", "security team",
 			},
 		},
 		{
@@ -181,7 +182,7 @@ func Builtin() []Theme {
 				"time to value", "professional services", "statement of work", "configuration", "change management",
 				"training", "it resources", "kickoff", "project plan", "consultant", "too complex", "complexity",
 				"learning curve", "months to implement", "heavy lift", "effort", "admin overhead", "easy to set up",
-				"quick to deploy",
+				"quick to deploy", "implementation team", "kick off",
 			},
 		},
 		{
@@ -209,7 +210,7 @@ func Builtin() []Theme {
 				"restructuring", "acquired", "acquisition", "merger", "private equity", "champion", "champion left",
 				"sponsor", "executive sponsor", "exec sponsor", "economic buyer", "left the company", "new cfo",
 				"new vp", "new leadership", "lost sponsor", "cost cutting", "cfo", "finance said no", "sign off",
-				"signoff", "headcount", "advocate",
+				"signoff", "headcount", "advocate", "laid off",
 			},
 			AppliesTo: deals,
 		},
@@ -223,7 +224,7 @@ func Builtin() []Theme {
 				"fiscal year", "new fiscal year", "push out", "delayed", "postponed", "on hold", "paused", "revisit",
 				"later", "circle back", "end of quarter", "end of year", "urgency", "urgent", "deadline", "bandwidth",
 				"other projects", "change freeze", "planning cycle", "timeline", "not now", "contract ended", "q1",
-				"q2", "q3", "q4", "h1", "h2",
+				"q2", "q3", "q4", "h1", "h2", "other priorities",
 			},
 			AppliesTo: deals,
 		},
@@ -237,7 +238,7 @@ func Builtin() []Theme {
 				"follow up", "nobody answered", "answer", "customer success", "customer success manager",
 				"account manager", "account management", "helpdesk", "help desk", "service level agreement", "sla",
 				"chat support", "live chat", "phone support", "onboarding call", "check in", "csm", "voicemail", "p1",
-				"p2", "sev1", "auto closed", "abandoned", "ignored", "support experience",
+				"p2", "sev1", "auto closed", "abandoned", "ignored", "support experience", "support team", "no reply",
 			},
 		},
 		{
@@ -249,7 +250,7 @@ func Builtin() []Theme {
 				"down", "broken", "broke", "error", "errors", "slow", "performance", "latency", "unstable",
 				"stability", "reliability", "reliable", "uptime", "incident", "incidents", "status page", "data loss",
 				"glitch", "glitchy", "failure", "demo failed", "trial issues", "quality", "regression", "timeout",
-				"stopped working", "clunky", "ux", "usability", "user experience",
+				"stopped working", "clunky", "ux", "usability", "user experience", "went down",
 			},
 		},
 		{
@@ -277,6 +278,7 @@ func Builtin() []Theme {
 				"duplicate leads", "sales development representative", "business development representative",
 				"marketing", "webinar", "campaign", "event leads", "trade show", "form fill", "demo request",
 				"demo requests", "no context", "follow up late", "speed to lead", "ideal customer profile",
+				"no discovery",
 			},
 		},
 	}

@@ -235,6 +235,37 @@ func TestTaggerScore(t *testing.T) {
 	}
 }
 
+// TestTaggerStopWordPhrase checks that a keyword made of stop words but one ("on hold",
+// "go live") is a hint only as the whole phrase, as written.
+func TestTaggerStopWordPhrase(t *testing.T) {
+	t.Parallel()
+	cat := []catalogue.Theme{
+		{Key: "a", Name: "Widgets", Description: "widgets", Keywords: []string{"widget", "on hold", "go live"}},
+		{Key: "b", Name: "Sprockets", Description: "sprockets", Keywords: []string{"sprocket"}},
+	}
+	tg := NewTagger(cat, nil, nil)
+	tests := []struct {
+		text string
+		hits int
+	}{
+		{"widget", 1},
+		{"widget on hold", 2},
+		{"Widget ON HOLD", 2},
+		{"widget go-live", 2},
+		{"widget hold", 1},         // "hold" alone is no hint
+		{"widget live", 1},         // nor "live"
+		{"widget hold on live", 1}, // the words out of order
+	}
+	for _, tt := range tests {
+		d, _ := analyze(newStemmer(10), tt.text, nil)
+		want := tg.vocab.vector(d, nil).dot(tg.protos[0]) + keywordBonus*float64(tt.hits)
+		got := tg.Tag(tt.text, "")
+		if len(got) == 0 || got[0].Key != "a" || math.Abs(got[0].Score-want) > 1e-9 {
+			t.Errorf("Tag(%q) = %v, want a scoring %v (%d bonuses)", tt.text, got, want, tt.hits)
+		}
+	}
+}
+
 func TestTaggerKeywordCountedOnce(t *testing.T) {
 	t.Parallel()
 	cat := []catalogue.Theme{{Key: "a", Name: "Widgets", Description: "widgets", Keywords: []string{"widget", "widgets"}}}
