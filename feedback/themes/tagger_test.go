@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -316,4 +317,39 @@ func TestTaggerConcurrent(t *testing.T) {
 	for text := range errs {
 		t.Errorf("concurrent Tag(%q) differs", text)
 	}
+}
+
+// FuzzTag checks that any text, hostile or not, gets a well-formed answer: at most
+// MaxMatches distinct catalogue themes, ordered, each over the threshold.
+func FuzzTag(f *testing.F) {
+	for _, s := range hostileTexts {
+		f.Add(s)
+	}
+	for _, s := range salesTexts {
+		f.Add(s.text)
+	}
+	f.Add("on hold on hold go-live per user doesn't support net 30 SOC 2")
+	tg := NewTagger(catalogue.Builtin(), nil, []string{"see you next week", "on hold"})
+	keys := catalogue.Catalogue(catalogue.Builtin()).Keys()
+	f.Fuzz(func(t *testing.T, in string) {
+		got := tg.Tag(in, "")
+		if len(got) > MaxMatches {
+			t.Fatalf("Tag(%q) gave %d themes", in, len(got))
+		}
+		seen := map[string]bool{}
+		for i, m := range got {
+			if !slices.Contains(keys, m.Key) || seen[m.Key] {
+				t.Fatalf("Tag(%q) = %v: unknown or repeated key", in, got)
+			}
+			seen[m.Key] = true
+			if m.Score < tg.Threshold || math.IsNaN(m.Score) || i > 0 && m.Score > got[i-1].Score {
+				t.Fatalf("Tag(%q) = %v: score under the threshold or out of order", in, got)
+			}
+		}
+		for _, w := range plainWords(in) {
+			if w == "" || strings.ToLower(w) != w {
+				t.Fatalf("plainWords(%q) has %q", in, w)
+			}
+		}
+	})
 }
