@@ -18,7 +18,10 @@ const (
 	topThemes        = 5
 	verbatimsByTheme = 2
 	maxOverdue       = 25
-	trendPeriods     = 4
+	// trendPeriods is how many earlier periods a figure is compared with.
+	trendPeriods = 4
+	// historyPeriods is how many periods, this one included, trends and charts show.
+	historyPeriods = 13
 )
 
 // Querier runs read queries: a pool, or the transaction a post holds.
@@ -44,13 +47,13 @@ func (b *Builder) Build(ctx context.Context, d Definition, p Period) (*Report, e
 func (b *Builder) BuildWith(ctx context.Context, q Querier, d Definition, p Period) (*Report, error) {
 	r := &Report{Channel: d.Channel, Period: p, Location: b.Org.Location, Region: d.Filter.Region, Currency: b.Org.Currency,
 		Outcomes: map[feedback.Outcome]*OutcomeStat{}}
-	periods := append([]Period{p}, d.Previous(p, trendPeriods)...)
+	periods := append([]Period{p}, d.Previous(p, historyPeriods-1)...)
 	starts, ends := make([]time.Time, len(periods)), make([]time.Time, len(periods))
 	for i, pp := range periods {
 		starts[i], ends[i] = pp.Start, pp.End
 	}
 	steps := []func(context.Context, Querier, *Report, []time.Time, []time.Time) error{
-		b.outcomes, b.themes, b.competitors, b.participation, b.scorecard, b.overdue, b.llm,
+		b.outcomes, b.themes, b.competitors, b.participation, b.scorecard, b.escalationThemes, b.overdue, b.llm,
 	}
 	for _, step := range steps {
 		if err := step(ctx, q, r, starts, ends); err != nil {
@@ -84,12 +87,24 @@ func (b *Builder) outcomes(ctx context.Context, q Querier, r *Report, starts, en
 		cents        int64
 	)
 	won, lost := make([]int, len(starts)), make([]int, len(starts))
+	history := make([]PeriodStat, len(starts))
 	_, err = pgx.ForEachRow(rows, []any{&i, &outcome, &cur, &n, &cents}, func() error {
+		h := &history[i-1]
 		switch feedback.Outcome(outcome) {
 		case feedback.Won:
 			won[i-1] += n
+			h.Won += n
+			if cur == r.Currency {
+				h.WonValue += cents
+			}
 		case feedback.Lost:
 			lost[i-1] += n
+			h.Lost += n
+			if cur == r.Currency {
+				h.LostValue += cents
+			}
+		case feedback.NoDecision:
+			h.NoDecision += n
 		}
 		if i != 1 {
 			return nil
@@ -114,8 +129,14 @@ func (b *Builder) outcomes(ctx context.Context, q Querier, r *Report, starts, en
 		rate := float64(won[0]) / float64(won[0]+lost[0])
 		r.WinRate = &rate
 	}
+	// Oldest first, as a chart reads.
+	for k := len(starts) - 1; k >= 0; k-- {
+		h := history[k]
+		h.Start, h.End = starts[k], ends[k]
+		r.History = append(r.History, h)
+	}
 	pw, pl := 0, 0
-	for k := 1; k < len(starts); k++ {
+	for k := 1; k < min(len(starts), trendPeriods+1); k++ {
 		pw, pl = pw+won[k], pl+lost[k]
 	}
 	if pw+pl > 0 {
@@ -143,36 +164,60 @@ FROM tags JOIN themes th ON th.id = tags.theme_id
 WHERE tags.outcome IN ('won', 'lost')
 GROUP BY tags.i, tags.outcome, th.key, th.name`
 
-// selectVerbatims picks up to two items per theme of the period: the prospect's own
-// words first, the newest first.
-const selectVerbatims = `WITH ` + periodsCTE + `,
-tagged AS (
-    SELECT f.*, th.key AS theme_key FROM filed f
-    JOIN feedback_themes ft ON ft.feedback_id = f.id JOIN themes t ON t.id = ft.theme_id
-    JOIN themes th ON th.id = COALESCE(t.merged_into, t.id)
-    WHERE f.i = 1
-    UNION
-    SELECT f.*, th.key FROM filed f CROSS JOIN LATERAL unnest(f.reasons) AS r(key)
-    JOIN themes t ON t.key = r.key JOIN themes th ON th.id = COALESCE(t.merged_into, t.id)
-    WHERE f.i = 1),
+// bestTagsCTE are the themes found in each item's text by the best method that read it
+// (the model's when it did, else the offline engine's), merged themes as their target.
+const bestTagsCTE = `best_tags AS (
+    SELECT ft.feedback_id, th.id AS theme_id, th.key AS theme_key, ft.rank, ft.confidence
+    FROM feedback_themes ft JOIN themes t ON t.id = ft.theme_id JOIN themes th ON th.id = COALESCE(t.merged_into, t.id)
+    WHERE ft.feedback_id IN (SELECT id FROM filed WHERE i = 1)
+      AND ft.method = CASE WHEN EXISTS (SELECT 1 FROM feedback_themes x WHERE x.feedback_id = ft.feedback_id AND x.method = 'llm')
+                           THEN 'llm' ELSE 'offline' END)`
+
+// selectVerbatims picks up to two quotes per theme of the period that prove it: items
+// whose text has the theme as its dominant one and whose rep named it too (or named no
+// reason at all; a rep who named another reason disagrees with the text), the rep's
+// agreement first, then the most confident, then the prospect's own words, the newest.
+// An item where the theme is only second or third is never quoted under it.
+const selectVerbatims = `WITH ` + periodsCTE + `, ` + bestTagsCTE + `,
 worded AS (
-    SELECT theme_key, outcome, account, reporter_id, hide_name, created_at, id, btrim(verbatim) <> '' AS prospect,
-        CASE WHEN btrim(verbatim) <> '' THEN verbatim
-             WHEN outcome = 'won' AND btrim(what_worked) <> '' THEN what_worked
-             WHEN btrim(what_didnt) <> '' THEN what_didnt
-             ELSE what_worked END AS words
-    FROM tagged
-    WHERE theme_key = ANY($4) AND outcome IN ('won', 'lost')),
+    SELECT b.theme_key, f.outcome, f.account, f.reporter_id, f.hide_name, f.created_at, f.id, b.confidence,
+        EXISTS (SELECT 1 FROM unnest(f.reasons) AS r(key) JOIN themes t ON t.key = r.key
+                JOIN themes th ON th.id = COALESCE(t.merged_into, t.id) WHERE th.key = b.theme_key) AS agree,
+        cardinality(f.reasons) = 0 AS silent,
+        btrim(f.verbatim) <> '' AS prospect,
+        CASE WHEN btrim(f.verbatim) <> '' THEN f.verbatim
+             WHEN f.outcome = 'won' AND btrim(f.what_worked) <> '' THEN f.what_worked
+             WHEN btrim(f.what_didnt) <> '' THEN f.what_didnt
+             ELSE f.what_worked END AS words
+    FROM best_tags b JOIN filed f ON f.id = b.feedback_id AND f.i = 1
+    WHERE b.rank = 1 AND b.theme_key = ANY($4) AND f.outcome IN ('won', 'lost')),
 distinct_words AS (
-    -- The same words twice say nothing new: keep the newest of each.
+    -- The same words twice say nothing new: keep the best-placed of each.
     SELECT DISTINCT ON (theme_key, outcome, words) * FROM worded
-    ORDER BY theme_key, outcome, words, created_at DESC, id DESC),
+    WHERE agree OR silent
+    ORDER BY theme_key, outcome, words, agree DESC, confidence DESC, created_at DESC, id DESC),
 ranked AS (
-    SELECT *, row_number() OVER (PARTITION BY theme_key, outcome ORDER BY prospect DESC, created_at DESC, id DESC) AS n
+    SELECT *, row_number() OVER (PARTITION BY theme_key, outcome
+        ORDER BY agree DESC, confidence DESC, prospect DESC, created_at DESC, id DESC) AS n
     FROM distinct_words)
 SELECT theme_key, outcome, account, reporter_id, hide_name, words
 FROM ranked WHERE n <= $5 AND btrim(words) <> ''
 ORDER BY theme_key, outcome, n`
+
+// selectThemeValues sums, per period, outcome, theme and currency, the deal values of
+// the items that carry the theme (each item once, whether the rep named it, the text is
+// about it, or both).
+const selectThemeValues = `WITH ` + periodsCTE + `,
+items AS (
+    SELECT DISTINCT f.i, f.id, f.outcome, COALESCE(t.merged_into, t.id) AS theme_id
+    FROM filed f JOIN feedback_themes ft ON ft.feedback_id = f.id JOIN themes t ON t.id = ft.theme_id
+    UNION
+    SELECT f.i, f.id, f.outcome, COALESCE(t.merged_into, t.id)
+    FROM filed f CROSS JOIN LATERAL unnest(f.reasons) AS r(key) JOIN themes t ON t.key = r.key)
+SELECT items.i, items.outcome, th.key, f.currency, (sum(f.deal_value) * 100)::bigint AS cents
+FROM items JOIN feedback f ON f.id = items.id JOIN themes th ON th.id = items.theme_id
+WHERE items.outcome IN ('won', 'lost') AND f.deal_value IS NOT NULL
+GROUP BY items.i, items.outcome, th.key, f.currency`
 
 func (b *Builder) themes(ctx context.Context, q Querier, r *Report, starts, ends []time.Time) error {
 	rows, err := q.Query(ctx, selectThemeStats, starts, ends, r.Region)
@@ -182,6 +227,7 @@ func (b *Builder) themes(ctx context.Context, q Querier, r *Report, starts, ends
 	type key struct{ outcome, theme string }
 	stats := map[key]*ThemeStat{}
 	prev := map[key]int{}
+	counts := map[key][]int{}
 	var (
 		i                    int
 		outcome, theme, name string
@@ -189,8 +235,14 @@ func (b *Builder) themes(ctx context.Context, q Querier, r *Report, starts, ends
 	)
 	_, err = pgx.ForEachRow(rows, []any{&i, &outcome, &theme, &name, &items, &byRep, &inText}, func() error {
 		k := key{outcome, theme}
+		if counts[k] == nil {
+			counts[k] = make([]int, len(starts))
+		}
+		counts[k][len(starts)-i] = items // oldest first
 		if i > 1 {
-			prev[k] += items
+			if i <= trendPeriods+1 {
+				prev[k] += items
+			}
 			return nil
 		}
 		stats[k] = &ThemeStat{Key: theme, Name: name, Count: items, ByRep: byRep, InText: inText}
@@ -199,16 +251,57 @@ func (b *Builder) themes(ctx context.Context, q Querier, r *Report, starts, ends
 	if err != nil {
 		return err
 	}
-	previous := len(starts) - 1
+	rows, err = q.Query(ctx, selectThemeValues, starts, ends, r.Region)
+	if err != nil {
+		return err
+	}
+	values := map[key][]int64{}
+	var (
+		cur   string
+		cents int64
+	)
+	_, err = pgx.ForEachRow(rows, []any{&i, &outcome, &theme, &cur, &cents}, func() error {
+		k := key{outcome, theme}
+		if cur == r.Currency {
+			if values[k] == nil {
+				values[k] = make([]int64, len(starts))
+			}
+			values[k][len(starts)-i] = cents
+		}
+		if s, ok := stats[k]; ok && i == 1 {
+			if cur == r.Currency {
+				s.Value = cents
+			} else {
+				if s.OtherValues == nil {
+					s.OtherValues = map[string]int64{}
+				}
+				s.OtherValues[cur] = cents
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	previous := min(len(starts)-1, trendPeriods)
 	pick := func(outcome string) []ThemeStat {
 		var out []ThemeStat
 		for k, s := range stats {
 			if k.outcome == outcome {
 				s.PreviousAverage = float64(prev[k]) / float64(max(previous, 1))
+				s.Counts, s.Values = counts[k], values[k]
+				if s.Values == nil {
+					s.Values = make([]int64, len(starts))
+				}
 				out = append(out, *s)
 			}
 		}
+		// Money at stake first: the value of the deals a theme came up in, then how
+		// many deals (values in other currencies are shown apart, never added).
 		sort.Slice(out, func(a, b int) bool {
+			if out[a].Value != out[b].Value {
+				return out[a].Value > out[b].Value
+			}
 			if out[a].Count != out[b].Count {
 				return out[a].Count > out[b].Count
 			}
@@ -356,10 +449,37 @@ func (b *Builder) scorecard(ctx context.Context, q Querier, r *Report, starts, e
 	return nil
 }
 
+// selectEscalationThemes counts the escalations raised in the period by what they
+// were about: each under its dominant theme, found by the best method that read it.
+const selectEscalationThemes = `
+WITH raised AS (SELECT id FROM escalations WHERE created_at >= $1 AND created_at < $2),
+dominant AS (
+    SELECT et.escalation_id, COALESCE(t.merged_into, t.id) AS theme_id
+    FROM escalation_themes et JOIN raised ON raised.id = et.escalation_id JOIN themes t ON t.id = et.theme_id
+    WHERE et.rank = 1
+      AND et.method = CASE WHEN EXISTS (SELECT 1 FROM escalation_themes x WHERE x.escalation_id = et.escalation_id AND x.method = 'llm')
+                           THEN 'llm' ELSE 'offline' END)
+SELECT th.key, th.name, count(*)::int AS n
+FROM dominant d JOIN themes th ON th.id = d.theme_id
+GROUP BY th.key, th.name ORDER BY n DESC, th.key LIMIT $3`
+
+func (b *Builder) escalationThemes(ctx context.Context, q Querier, r *Report, starts, ends []time.Time) error {
+	rows, err := q.Query(ctx, selectEscalationThemes, starts[0], ends[0], topThemes)
+	if err != nil {
+		return err
+	}
+	r.EscalationThemes, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (ThemeCount, error) {
+		var t ThemeCount
+		err := row.Scan(&t.Key, &t.Name, &t.Count)
+		return t, err
+	})
+	return err
+}
+
 // selectOverdue lists what was open and past a due time at the period's end, most
 // severe and oldest first.
 const selectOverdue = `
-SELECT id, team, account, severity, owner_id, ack_due_at, resolve_due_at, created_at,
+SELECT id, team, account, summary, severity, owner_id, ack_due_at, resolve_due_at, created_at,
     acknowledged_at IS NOT NULL AND acknowledged_at < $1 AS acknowledged
 FROM escalations
 WHERE created_at < $1 AND (resolved_at IS NULL OR resolved_at >= $1)
@@ -378,7 +498,7 @@ func (b *Builder) overdue(ctx context.Context, q Querier, r *Report, _, ends []t
 		var owner *string
 		var ackDue, resolveDue, created time.Time
 		var acknowledged bool
-		if err := row.Scan(&o.ID, &o.Team, &o.Account, &o.Severity, &owner, &ackDue, &resolveDue, &created, &acknowledged); err != nil {
+		if err := row.Scan(&o.ID, &o.Team, &o.Account, &o.Summary, &o.Severity, &owner, &ackDue, &resolveDue, &created, &acknowledged); err != nil {
 			return o, err
 		}
 		o.What, o.Late = "resolve", end.Sub(resolveDue)

@@ -3,6 +3,8 @@ package digest
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -176,9 +178,11 @@ func TestBuildFromStore(t *testing.T) {
 	if price.Key != "price" || price.Count != 3 || price.ByRep != 2 || price.InText != 2 || price.PreviousAverage != 1 {
 		t.Errorf("price = %+v", price)
 	}
-	if len(price.Verbatims) != 2 || price.Verbatims[0].Text != "Too expensive for us" || price.Verbatims[0].ReporterID != "" ||
-		price.Verbatims[1].Text != "Half the price and we'd sign" || price.Verbatims[1].ReporterID != "U0BEN" {
-		t.Errorf("price verbatims = %+v (the newest with the prospect's words first; hidden names hidden)", price.Verbatims)
+	// Quotes prove the theme: item 4 (rep and text agree) before item 6 (no reason given,
+	// the text is about price); item 5's words were never found to be about price.
+	if len(price.Verbatims) != 2 || price.Verbatims[0].Text != "Half the price and we'd sign" || price.Verbatims[0].ReporterID != "U0BEN" ||
+		price.Verbatims[1].Text != "what didn't 6" || price.Verbatims[1].ReporterID != "U0CAL" {
+		t.Errorf("price verbatims = %+v (agreeing items first, only items whose text is mainly about price)", price.Verbatims)
 	}
 	if in := r.LossThemes[1]; in.Key != "integration" || in.Count != 2 || in.ByRep != 1 || in.InText != 2 {
 		t.Errorf("integration = %+v", in)
@@ -226,5 +230,94 @@ func TestBuildFromStore(t *testing.T) {
 	}
 	if quiet.FeedbackItems != 0 || quiet.Total() != 0 || quiet.WinRate != nil || len(quiet.Overdue) != 2 {
 		t.Errorf("quiet week: %+v", quiet)
+	}
+}
+
+// TestQuotesProveTheirTheme: a quote under a theme comes from an item whose text has that
+// theme as its dominant one and whose rep did not name another reason; an item where
+// the theme is third of three is never quoted under it.
+func TestQuotesProveTheirTheme(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	d := testDefinitions()[0]
+	end := time.Date(2026, 11, 20, 16, 0, 0, 0, f.cfg.Location)
+	p, err := d.PeriodAt(end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := p.Start.Add(24 * time.Hour)
+	f.feedbackAt(in, "U0AVA", "lost", "NA", "", nil, []string{"price"}, []string{"price"}, "A: rep and words agree on price", false)
+	f.feedbackAt(in.Add(time.Hour), "U0BEN", "lost", "NA", "", nil, []string{"integration"}, []string{"price"}, "B: rep says integration, words say price", false)
+	f.feedbackAt(in.Add(2*time.Hour), "U0CAL", "lost", "NA", "", nil, nil, []string{"integration", "support", "price"}, "C: price only third", false)
+	f.feedbackAt(in.Add(3*time.Hour), "U0DEE", "lost", "NA", "", nil, []string{"price"}, nil, "D: words never tagged", false)
+	f.feedbackAt(in.Add(4*time.Hour), "U0EVE", "lost", "NA", "", nil, nil, []string{"price"}, "E: no reason given, words about price", false)
+	r, err := (&Builder{Pool: f.pool, Org: f.cfg}).Build(f.ctx, d, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	quotes := map[string][]string{}
+	for _, th := range r.LossThemes {
+		for _, v := range th.Verbatims {
+			quotes[th.Key] = append(quotes[th.Key], v.Text[:1])
+			var dominant string
+			if err := f.pool.QueryRow(f.ctx, `SELECT t.key FROM feedback f JOIN feedback_themes ft ON ft.feedback_id = f.id AND ft.rank = 1
+                JOIN themes t ON t.id = ft.theme_id WHERE f.verbatim = $1`, v.Text).Scan(&dominant); err != nil {
+				t.Fatalf("quote %q: %v", v.Text, err)
+			}
+			if dominant != th.Key {
+				t.Errorf("%q quoted under %s, but its dominant theme is %s", v.Text, th.Key, dominant)
+			}
+		}
+	}
+	if got := fmt.Sprint(quotes); got != "map[integration:[C] price:[A E]]" {
+		t.Errorf("quotes by theme = %s, want price: A then E, integration: C", got)
+	}
+}
+
+// TestEscalationThemes: the promises section says what the dropped balls raised in the
+// period were about, each escalation counted once under its dominant theme, as the
+// offline tagger found it.
+func TestEscalationThemes(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	if _, _, err := f.store.Catalogue.Sync(f.ctx, catalogue.Builtin()); err != nil {
+		t.Fatal(err)
+	}
+	d := testDefinitions()[0]
+	p, err := d.PeriodAt(time.Date(2026, 11, 20, 16, 0, 0, 0, f.cfg.Location))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.now = p.Start.Add(time.Hour)
+	var ids []int64
+	for i, s := range []string{
+		"Invoice sent twice to Acme, their AP team is furious and wants a credit note",
+		"We invoiced Globex the wrong amount again; billing charged them for 40 seats instead of 20",
+		"Webinar lead sat untouched for 9 days before an SDR called, and the hand-off had no context",
+	} {
+		e, errs := feedback.EscalationDraft{ReporterID: "U0AVA", Team: "billing", Summary: s, Severity: "high",
+			Source: feedback.SourceImport, Key: fmt.Sprint("esc", i)}.Validate(f.cfg)
+		if errs != nil {
+			t.Fatal(errs)
+		}
+		saved, _, err := f.store.RaiseEscalation(f.ctx, f.cfg, e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, saved.ID)
+	}
+	if err := (&feedback.OfflineTagger{Store: f.store, Log: slog.New(slog.DiscardHandler)}).Tag(f.ctx, nil, ids); err != nil {
+		t.Fatal(err)
+	}
+	r, err := (&Builder{Pool: f.pool, Org: f.cfg}).Build(f.ctx, d, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(r.EscalationThemes); got != "[{billing Billing and invoicing 2} {lead_handling Leads and hand-offs from marketing 1}]" {
+		t.Errorf("escalation themes = %s", got)
+	}
+	text := PlainText(r, nil)
+	if !strings.Contains(text, "What the dropped balls were about: Billing and invoicing 2 · Leads and hand-offs from marketing 1") {
+		t.Errorf("the promises section does not say what the dropped balls were about:\n%s", text)
 	}
 }

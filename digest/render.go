@@ -96,10 +96,10 @@ func build(r *Report, s style) content {
 		}})
 	} else {
 		c.Sections = append(c.Sections, dealsSection(r, s))
-		if ts := themeSection("Why we lose", r.LossThemes, s); ts != nil {
+		if ts := themeSection("Why we lose", r.LossThemes, r.Currency, s); ts != nil {
 			c.Sections = append(c.Sections, *ts)
 		}
-		if ts := themeSection("Why we win", r.WinThemes, s); ts != nil {
+		if ts := themeSection("Why we win", r.WinThemes, r.Currency, s); ts != nil {
 			c.Sections = append(c.Sections, *ts)
 		}
 		if cs := competitorSection(r, s); cs != nil {
@@ -147,6 +147,9 @@ func dealsSection(r *Report, s style) section {
 			delta := math.Round((*r.WinRate - *r.PreviousWinRate) * 100)
 			l += fmt.Sprintf(" (previous four periods: %s, %s)", pct(*r.PreviousWinRate), arrow(delta, "pts"))
 		}
+		if t := winRateTrend(r.History); t != "" {
+			l += " · " + t
+		}
 		lines = append(lines, l)
 	} else if r.Total() > 0 {
 		lines = append(lines, "No deal was won or lost outright this period, so there is no win rate.")
@@ -171,20 +174,30 @@ func sortedCurrencies(m map[string]int64) []money {
 	return out
 }
 
-func themeSection(title string, themes []ThemeStat, s style) *section {
+func themeSection(title string, themes []ThemeStat, currency string, s style) *section {
 	if len(themes) == 0 {
 		return nil
 	}
 	sec := section{Title: title}
 	for _, t := range themes {
 		l := fmt.Sprintf("%s %s — %d deal%s", "•", s.bold(s.text(t.Name)), t.Count, plural(t.Count))
+		if t.Value > 0 || len(t.OtherValues) > 0 {
+			var vs []string
+			if t.Value > 0 {
+				vs = append(vs, compactMoney(t.Value, currency))
+			}
+			for _, m := range sortedCurrencies(t.OtherValues) {
+				vs = append(vs, compactMoney(m.cents, m.cur))
+			}
+			l += ", " + strings.Join(vs, " + ")
+		}
 		if t.ByRep != t.Count || t.InText != t.Count {
 			// Where the rep's reasons and the text disagree, say so.
 			l += fmt.Sprintf(" (named by reps %d, found in their words %d)", t.ByRep, t.InText)
 		}
 		l += " · " + arrow(float64(t.Count)-t.PreviousAverage, "vs the previous four periods' average of "+oneDecimal(t.PreviousAverage))
-		if t.Summary != "" {
-			l += "\n" + s.text(blockkit.Clip(t.Summary, 300))
+		if tr := countTrend(t.Counts, "deals"); tr != "" {
+			l += " · " + tr
 		}
 		for _, v := range t.Verbatims {
 			who := "a rep who asked not to be named"
@@ -240,6 +253,13 @@ func promisesSection(r *Report, s style) *section {
 		}
 		sec.Lines = append(sec.Lines, l)
 	}
+	if len(r.EscalationThemes) > 0 {
+		about := make([]string, len(r.EscalationThemes))
+		for i, t := range r.EscalationThemes {
+			about[i] = fmt.Sprintf("%s %d", s.text(t.Name), t.Count)
+		}
+		sec.Lines = append(sec.Lines, "What the dropped balls were about: "+strings.Join(about, " · "))
+	}
 	return &sec
 }
 
@@ -260,6 +280,9 @@ func overdueSection(r *Report, s style) *section {
 		account := ""
 		if strings.TrimSpace(o.Account) != "" {
 			account = " " + s.text(blockkit.Clip(o.Account, 60)) + " ·"
+		}
+		if what := strings.Join(strings.Fields(o.Summary), " "); what != "" {
+			account += " “" + s.text(blockkit.Clip(what, 80)) + "” ·"
 		}
 		sec.Lines = append(sec.Lines, fmt.Sprintf("• #%d%s %s · %s · %s late to %s · %s", o.ID, account, s.text(o.TeamName), o.Severity,
 			humanDuration(o.Late), o.What, strings.Join(owners, ", ")))

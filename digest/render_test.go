@@ -1,12 +1,8 @@
 package digest
 
 import (
-	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,39 +12,8 @@ import (
 
 	"github.com/vosbot/vosbot/feedback"
 	"github.com/vosbot/vosbot/internal/blockkit"
+	"github.com/vosbot/vosbot/internal/goldenfile"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
-
-func goldenFile(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (run with -update if intended):\n%s", path, got)
-	}
-}
-
-func goldenJSON(t *testing.T, name string, v any) {
-	t.Helper()
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		t.Fatal(err)
-	}
-	goldenFile(t, name+".golden.json", buf.Bytes())
-}
 
 func ny() *time.Location {
 	loc, _ := time.LoadLocation("America/New_York")
@@ -56,6 +21,17 @@ func ny() *time.Location {
 }
 
 func rate(f float64) *float64 { return &f }
+
+// history is 13 weekly periods ending at end with these won and lost counts, oldest first.
+func history(end time.Time, won, lost []int) []PeriodStat {
+	out := make([]PeriodStat, len(won))
+	for i := range won {
+		e := end.AddDate(0, 0, -7*(len(won)-1-i))
+		out[i] = PeriodStat{Start: e.AddDate(0, 0, -7).UTC(), End: e.UTC(), Won: won[i], Lost: lost[i],
+			WonValue: int64(won[i]) * 12_000_000, LostValue: int64(lost[i]) * 13_000_000}
+	}
+	return out
+}
 
 // fixedReport is a typical week, with hostile text in every user field.
 func fixedReport() *Report {
@@ -68,21 +44,25 @@ func fixedReport() *Report {
 			feedback.NoDecision: {Count: 2},
 		},
 		WinRate: rate(7.0 / 16), PreviousWinRate: rate(0.5),
+		History: history(end, []int{5, 6, 4, 0, 7, 8, 6, 5, 9, 7, 6, 8, 7}, []int{5, 4, 6, 0, 5, 4, 6, 7, 3, 5, 6, 6, 9}),
 		LossThemes: []ThemeStat{
-			{Key: "price", Name: "Price or packaging", Count: 5, ByRep: 4, InText: 3, PreviousAverage: 2.25, Verbatims: []Verbatim{
-				{Text: "Half the price and we'd sign <!channel>", Account: "Acme & Sons", ReporterID: "U0AVA"},
-				{Text: "Gong is cheaper\nand bundles calls", Account: "Globex", ReporterID: ""},
-			}},
+			{Key: "price", Name: "Price or packaging", Count: 5, ByRep: 4, InText: 3, PreviousAverage: 2.25,
+				Value: 98_000_000, OtherValues: map[string]int64{"EUR": 4_000_000},
+				Counts: []int{1, 2, 2, 3, 1, 0, 2, 3, 2, 2, 3, 2, 5}, Verbatims: []Verbatim{
+					{Text: "Half the price and we'd sign <!channel>", Account: "Acme & Sons", ReporterID: "U0AVA"},
+					{Text: "Gong is cheaper\nand bundles calls", Account: "Globex", ReporterID: ""},
+				}},
 			{Key: "integration", Name: "Integrations", Count: 3, ByRep: 3, InText: 3, PreviousAverage: 3, Verbatims: []Verbatim{{Text: "No <https://evil|Salesforce> sync", Account: "Initech", ReporterID: "U0BEN"}}},
 		},
-		WinThemes:   []ThemeStat{{Key: "support", Name: "Support and customer success", Count: 4, ByRep: 2, InText: 4, PreviousAverage: 4.5, Summary: "Prospects praise fast, human support."}},
+		WinThemes:   []ThemeStat{{Key: "support", Name: "Support and customer success", Count: 4, ByRep: 2, InText: 4, PreviousAverage: 4.5}},
 		Competitors: []CompetitorStat{{Name: "Gong", Met: 6, Won: 2, Lost: 4}, {Name: "Clari <beta>", Met: 2, Won: 1, Lost: 0, NoDecision: 1}},
 		Teams: []TeamStat{
 			{Key: "product", Name: "Product", Raised: 3, AckDecided: 3, AckOnTime: 2, Resolved: 1, MedianResolve: 52 * time.Hour, StillOpen: 4, OldestOpenID: 12, OldestOpenAge: 19*24*time.Hour + 3*time.Hour},
 			{Key: "billing", Name: "Finance & Billing", Raised: 1, AckDecided: 1, AckOnTime: 1, Resolved: 2, MedianResolve: 5 * time.Hour, WontFix: 1},
 		},
-		Overdue:   []OverdueItem{{ID: 12, Team: "product", TeamName: "Product", Account: "Umbrella <@U1>", Severity: feedback.SeverityHigh, What: "resolve", Late: 3 * 24 * time.Hour, Age: 19 * 24 * time.Hour, Owners: []string{"U0PM1"}}},
-		Reporters: 11, FeedbackItems: 18, EscalationsRaised: 4,
+		EscalationThemes: []ThemeCount{{Key: "billing", Name: "Billing and invoicing", Count: 2}, {Key: "lead_handling", Name: "Leads <and> hand-offs", Count: 1}},
+		Overdue:          []OverdueItem{{ID: 12, Team: "product", TeamName: "Product", Account: "Umbrella <@U1>", Summary: "Promised SSO slipped   again\n<!here> and the customer is furious about it for the third time this quarter", Severity: feedback.SeverityHigh, What: "resolve", Late: 3 * 24 * time.Hour, Age: 19 * 24 * time.Hour, Owners: []string{"U0PM1"}}},
+		Reporters:        11, FeedbackItems: 18, EscalationsRaised: 4,
 		LLM: &LLMUsage{Calls: 3, Tokens: 12345},
 	}
 }
@@ -91,18 +71,18 @@ func TestRenderGolden(t *testing.T) {
 	t.Parallel()
 	r := fixedReport()
 	text, blocks := Blocks(r)
-	goldenJSON(t, "digest_week", map[string]any{"text": text, "blocks": blocks})
-	goldenFile(t, "digest_week.golden.txt", []byte(PlainText(r, map[string]string{"U0AVA": "ava", "U0PM1": "priya"})))
+	goldenfile.JSON(t, "digest_week", map[string]any{"text": text, "blocks": blocks})
+	goldenfile.File(t, "digest_week.golden.txt", []byte(PlainText(r, map[string]string{"U0AVA": "ava", "U0PM1": "priya"})))
 
 	late := fixedReport()
 	late.Late, late.Region, late.LLM = true, "EMEA", nil
-	goldenFile(t, "digest_week_late_region.golden.txt", []byte(PlainText(late, nil)))
+	goldenfile.File(t, "digest_week_late_region.golden.txt", []byte(PlainText(late, nil)))
 
 	empty := &Report{Channel: "C0LEADERSHIP", Period: r.Period, Location: ny(), Currency: "USD", Outcomes: map[feedback.Outcome]*OutcomeStat{},
 		Teams: []TeamStat{{Key: "product", Name: "Product"}}}
 	text, blocks = Blocks(empty)
-	goldenJSON(t, "digest_empty", map[string]any{"text": text, "blocks": blocks})
-	goldenFile(t, "digest_empty.golden.txt", []byte(PlainText(empty, nil)))
+	goldenfile.JSON(t, "digest_empty", map[string]any{"text": text, "blocks": blocks})
+	goldenfile.File(t, "digest_empty.golden.txt", []byte(PlainText(empty, nil)))
 }
 
 // hugeReport has far more of everything than a message can hold.
@@ -169,7 +149,7 @@ func TestRenderWithinSlackLimits(t *testing.T) {
 			t.Errorf("huge week does not say %q", want)
 		}
 	}
-	goldenJSON(t, "digest_huge", blocks)
+	goldenfile.JSON(t, "digest_huge", blocks)
 }
 
 func texts(v any) []string {

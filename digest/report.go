@@ -6,8 +6,8 @@ import (
 	"github.com/vosbot/vosbot/feedback"
 )
 
-// Report is one digest: every number in it is computed by vosbot from the store; a
-// language model may only add the one-sentence Summary of a theme.
+// Report is one digest: every number and every quote in it comes from the store,
+// computed by vosbot; nothing in it is written by a language model.
 type Report struct {
 	Channel  string
 	Period   Period
@@ -24,13 +24,18 @@ type Report struct {
 	// previous four periods together. Nil when there were no won or lost deals.
 	WinRate         *float64
 	PreviousWinRate *float64
+	// History is the deals of the last 13 periods, this one last.
+	History []PeriodStat
 
 	LossThemes  []ThemeStat
 	WinThemes   []ThemeStat
 	Competitors []CompetitorStat
 
-	Teams   []TeamStat
-	Overdue []OverdueItem
+	Teams []TeamStat
+	// EscalationThemes are what the dropped balls raised in the period were about:
+	// escalations counted under their dominant theme, most first.
+	EscalationThemes []ThemeCount
+	Overdue          []OverdueItem
 
 	Reporters         int
 	FeedbackItems     int
@@ -38,6 +43,21 @@ type Report struct {
 
 	// LLM is the period's language-model use, nil when no model is configured.
 	LLM *LLMUsage
+}
+
+// PeriodStat is one period's deals: counts and values in the report's currency (cents).
+type PeriodStat struct {
+	Start, End            time.Time
+	Won, Lost, NoDecision int
+	WonValue, LostValue   int64
+}
+
+// WinRate is won / (won + lost); ok is false when no deal was won or lost.
+func (p PeriodStat) WinRate() (rate float64, ok bool) {
+	if p.Won+p.Lost == 0 {
+		return 0, false
+	}
+	return float64(p.Won) / float64(p.Won+p.Lost), true
 }
 
 // OutcomeStat counts one outcome's deals and their value.
@@ -60,9 +80,23 @@ type ThemeStat struct {
 	InText int
 	// PreviousAverage is the mean count over the previous four periods.
 	PreviousAverage float64
-	Verbatims       []Verbatim
-	// Summary is an optional one-sentence summary written by a language model.
-	Summary string
+	// Value is the deal value (in the report's currency, in cents) of the period's
+	// deals of this outcome the theme came up in; OtherValues those in other currencies.
+	Value       int64
+	OtherValues map[string]int64
+	// Counts and Values are the same over the last 13 periods, oldest first.
+	Counts []int
+	Values []int64
+	// Verbatims are quotes that prove the theme: items where it is the dominant theme
+	// of the text and the rep did not name another reason.
+	Verbatims []Verbatim
+}
+
+// ThemeCount is how many records a theme was the main subject of.
+type ThemeCount struct {
+	Key   string
+	Name  string
+	Count int
 }
 
 // Trend is the change against the previous periods' average.
@@ -110,6 +144,8 @@ type OverdueItem struct {
 	Team     string
 	TeamName string
 	Account  string
+	// Summary is what happened, as the reporter wrote it.
+	Summary  string
 	Severity feedback.Severity
 	// What is "acknowledge" or "resolve"; Late is how long past due.
 	What string

@@ -16,6 +16,7 @@ import (
 
 	"github.com/vosbot/vosbot/feedback"
 	"github.com/vosbot/vosbot/feedback/catalogue"
+	"github.com/vosbot/vosbot/feedback/feedbacktest"
 	"github.com/vosbot/vosbot/feedback/themes"
 	"github.com/vosbot/vosbot/feedback/themes/llm"
 	"github.com/vosbot/vosbot/internal/openaifake"
@@ -303,5 +304,84 @@ func TestAcceptedThemeIsTagged(t *testing.T) {
 	}
 	if keys := keysOf(got, catalogue.MethodOffline); len(keys) == 0 || keys[0] != key {
 		t.Errorf("offline themes = %v, want the accepted %s first", keys, key)
+	}
+}
+
+// TestLLMWorkerReadsCatalogueEachPass: a theme an admin accepts is in the very next
+// pass's prompt and the model's answer with it is stored; escalations go to the model
+// too, as texts of kind "escalation", and get its themes.
+func TestLLMWorkerReadsCatalogueEachPass(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _, _ := newStore(t)
+	if _, _, err := s.Catalogue.Sync(ctx, catalogue.Builtin()); err != nil {
+		t.Fatal(err)
+	}
+	key := catalogue.EmergingKey("whatsapp channel")
+	if err := s.Catalogue.AddEmerging(ctx, []catalogue.Emerging{{Name: "whatsapp channel", Origin: catalogue.MethodOffline, Size: 5}}); err != nil {
+		t.Fatal(err)
+	}
+	// The model gives the WhatsApp theme whenever the prompt offers it, and billing to
+	// escalations.
+	fake := openaifake.New(func(r openaifake.Request) openaifake.Reply {
+		var body struct {
+			Texts []struct{ ID, Kind, Text string } `json:"texts"`
+		}
+		_ = json.Unmarshal([]byte(r.Body.Messages[1].Content), &body)
+		offered := strings.Contains(r.Body.Messages[0].Content, "- "+key+":")
+		var results []map[string]any
+		for _, x := range body.Texts {
+			th := []map[string]any{}
+			switch {
+			case x.Kind == catalogue.KindEscalation:
+				th = append(th, map[string]any{"key": "billing", "confidence": 0.9})
+			case offered:
+				th = append(th, map[string]any{"key": key, "confidence": 0.9})
+			}
+			results = append(results, map[string]any{"id": x.ID, "themes": th})
+		}
+		b, _ := json.Marshal(map[string]any{"results": results})
+		return openaifake.Reply{Content: string(b)}
+	})
+	t.Cleanup(fake.Close)
+	w := &feedback.LLMTagWorker{Store: s, Tagger: llm.New(llm.Options{BaseURL: fake.URL(), APIKey: "sk-test", Model: "m", Timeout: 5 * time.Second}),
+		Log: slog.New(slog.DiscardHandler)}
+	pass := func() {
+		t.Helper()
+		if err := w.Work(ctx, &river.Job[feedback.LLMTagArgs]{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	before := saveText(t, s, "wa1", "lost", "Their buyers only talk over WhatsApp.")
+	esc, errs := feedback.EscalationDraft{ReporterID: "U0REP", Team: "billing", Summary: "Invoice sent twice to Acme", Source: feedback.SourceImport, Key: "e1"}.Validate(feedbacktest.Org())
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	raised, _, err := s.RaiseEscalation(ctx, feedbacktest.Org(), esc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pass()
+	if got, _ := s.Feedback(ctx, before.ID); len(keysOf(got, catalogue.MethodLLM)) != 0 {
+		t.Fatalf("a theme still waiting for an admin was given: %v", keysOf(got, catalogue.MethodLLM))
+	}
+	var escKey, escMethod string
+	if err := s.Pool().QueryRow(ctx, `SELECT t.key, et.method FROM escalation_themes et JOIN themes t ON t.id = et.theme_id WHERE et.escalation_id = $1`, raised.ID).Scan(&escKey, &escMethod); err != nil || escKey != "billing" || escMethod != catalogue.MethodLLM {
+		t.Errorf("escalation themes: %q by %q, %v; want billing by the model", escKey, escMethod, err)
+	}
+
+	// Accepted: the very next pass offers it, and the answer is kept.
+	if err := s.Catalogue.Accept(ctx, key, ""); err != nil {
+		t.Fatal(err)
+	}
+	after := saveText(t, s, "wa2", "lost", "No WhatsApp, no deal.")
+	pass()
+	got, err := s.Feedback(ctx, after.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k := keysOf(got, catalogue.MethodLLM); len(k) != 1 || k[0] != key {
+		t.Errorf("after the theme was accepted, the next pass gave %v, want %s", k, key)
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/vosbot/vosbot/feedback/catalogue"
 	"github.com/vosbot/vosbot/internal/openaifake"
 	"github.com/vosbot/vosbot/internal/pgtest"
 )
@@ -161,5 +164,59 @@ func TestThemesListAndDecide(t *testing.T) {
 	code, _, stderr = runVosbot(t, e, "themes", "merge", "emerging_nope")
 	if code != 2 || !strings.Contains(lastLine(stderr), "--into") {
 		t.Errorf("merge without --into: exit %d %q", code, lastLine(stderr))
+	}
+}
+
+// TestAcceptedThemeImportsBack: feedback whose rep picked a theme an admin accepted is
+// exported and imported back into another installation with the same catalogue, through
+// the real binary; before the theme was accepted there, the import refuses that reason.
+func TestAcceptedThemeImportsBack(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	accept := func(conn string) {
+		t.Helper()
+		pool, err := pgxpool.New(ctx, conn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pool.Close()
+		store := catalogue.NewStore(pool, nil)
+		if err := store.AddEmerging(ctx, []catalogue.Emerging{{Name: "WhatsApp channel", Origin: catalogue.MethodOffline, Size: 4}}); err != nil {
+			t.Fatal(err)
+		}
+		if code, _, stderr := runVosbot(t, map[string]string{"DATABASE_URL": conn}, "themes", "accept", catalogue.EmergingKey("WhatsApp channel")); code != 0 {
+			t.Fatalf("accept: exit %d %s", code, stderr)
+		}
+	}
+	src, dst := pgtest.ConnString(t), pgtest.ConnString(t)
+	// Both installations have the catalogue synced.
+	for _, c := range []string{src, dst} {
+		if code, _, stderr := runVosbot(t, map[string]string{"DATABASE_URL": c}, "themes", "list"); code != 0 {
+			t.Fatalf("list: exit %d %s", code, stderr)
+		}
+	}
+	accept(src)
+	key := catalogue.EmergingKey("WhatsApp channel")
+	in := writeCSV(t, [][]string{{"outcome", "account", "reasons", "what_didnt"}, {"lost", "Acme", "price;" + key, "Their buyers only use WhatsApp"}})
+	if code, out, stderr := runVosbot(t, map[string]string{"DATABASE_URL": src}, "import", "feedback", "--input", in, "--strict"); code != 0 {
+		t.Fatalf("import with an accepted reason: exit %d\n%s\n%s", code, out, stderr)
+	}
+	code, export, stderr := runVosbot(t, map[string]string{"DATABASE_URL": src}, "export", "feedback")
+	if code != 0 || !strings.Contains(export, key) {
+		t.Fatalf("export: exit %d, %q\n%s", code, export, stderr)
+	}
+	file := filepath.Join(t.TempDir(), "export.csv")
+	if err := os.WriteFile(file, []byte(export), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// Not accepted there yet: the reason is refused, with the line.
+	code, refusal, stderr := runVosbot(t, map[string]string{"DATABASE_URL": dst}, "import", "feedback", "--input", file, "--strict")
+	if code != 1 || !strings.Contains(refusal+stderr, key) || !strings.Contains(refusal+stderr, "line 2") {
+		t.Errorf("import of an unknown reason: exit %d\n%s\n%s", code, refusal, stderr)
+	}
+	accept(dst)
+	code, out, stderr := runVosbot(t, map[string]string{"DATABASE_URL": dst}, "import", "feedback", "--input", file, "--strict")
+	if code != 0 || !strings.Contains(out+stderr, "imported 1 feedback item") {
+		t.Errorf("import after accepting: exit %d\n%s\n%s", code, out, stderr)
 	}
 }
