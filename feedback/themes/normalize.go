@@ -52,6 +52,21 @@ var shorthandAnyCase = map[string][]string{
 	"eoq": {"end", "of", "quarter"},
 	"eoy": {"end", "of", "year"},
 	"fy":  {"fiscal", "year"},
+	// Reps' chat shorthand, as written in win/loss notes and escalations.
+	"impl": {"implementation"},
+	"sfdc": {"salesforce"},
+	"msft": {"microsoft"},
+	"eng":  {"engineering"},
+	"proc": {"procurement"},
+	"prio": {"priority"},
+	"reqs": {"requirements"},
+	"ela":  {"enterprise", "license", "agreement"},
+	"yr":   {"year"},
+	"yrs":  {"years"},
+	"qtr":  {"quarter"},
+	"wk":   {"week"},
+	"wks":  {"weeks"},
+	"bc":   {"because"},
 }
 
 // shorthandUpper are expanded only when written in capitals: in lower case
@@ -65,6 +80,11 @@ var shorthandUpper = map[string][]string{
 	"SE": {"sales", "engineer"},
 	"PO": {"purchase", "order"},
 	"CS": {"customer", "success"},
+	"GA": {"general", "availability"},
+	"PE": {"private", "equity"},
+	"AP": {"accounts", "payable"},
+	"AR": {"accounts", "receivable"},
+	"MS": {"microsoft"},
 }
 
 // Normalize returns the stemmed terms of text in order: lower-cased,

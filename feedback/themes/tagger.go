@@ -39,13 +39,15 @@ const (
 // Tagger gives texts the catalogue themes they are about. Build it once per
 // catalogue and corpus; it is safe for concurrent use.
 type Tagger struct {
-	themes    []catalogue.Theme
-	vocab     *vocabulary
-	protos    []sparse
-	phrases   [][][]string // per theme, keyword phrases as stem sequences
-	stems     *stemmer
-	docs      int // documents behind the idf
-	Threshold float64
+	themes []catalogue.Theme
+	vocab  *vocabulary
+	protos []sparse
+	// Keyword phrases by their first element: stem sequences, and (for phrases made
+	// of stop words but one) lower-case word sequences.
+	stemPhrases, wordPhrases phraseIndex
+	stems                    *stemmer
+	docs                     int // documents behind the idf
+	Threshold                float64
 }
 
 // NewTagger builds prototypes for the catalogue from each theme's name, description
@@ -61,14 +63,29 @@ func NewTagger(cat []catalogue.Theme, examples []Example, background []string) *
 		index[th.Key] = i
 		text := th.Name + ". " + th.Description + ".\n" + strings.Join(th.Keywords, ".\n") + ".\n" + strings.Join(th.Keywords, ".\n")
 		protoDocs[i], _ = analyze(s, text, nil)
-		var phrases [][]string
+		var phrases, wordPhrases [][]string
 		for _, kw := range th.Keywords {
+			st := Normalize(kw)
+			// A phrase left with one word or none once its stop words are gone ("go
+			// live", "on hold", "per user", "went with") means something only as a
+			// phrase: it is matched on the text's words as written, so that it does not
+			// fire on every "live", "hold" or "user".
+			if raw := plainWords(kw); len(raw) > 1 && len(st) <= 1 {
+				if !slices.ContainsFunc(wordPhrases, func(p []string) bool { return slices.Equal(p, raw) }) {
+					wordPhrases = append(wordPhrases, raw)
+				}
+				continue
+			}
+			if len(st) == 0 {
+				continue
+			}
 			// Keywords with the same stems ("price", "pricing") are one hint, not two.
-			if st := Normalize(kw); len(st) > 0 && !slices.ContainsFunc(phrases, func(p []string) bool { return slices.Equal(p, st) }) {
+			if !slices.ContainsFunc(phrases, func(p []string) bool { return slices.Equal(p, st) }) {
 				phrases = append(phrases, st)
 			}
 		}
-		t.phrases = append(t.phrases, phrases)
+		t.stemPhrases.add(i, phrases)
+		t.wordPhrases.add(i, wordPhrases)
 	}
 	all := slices.Clone(protoDocs)
 	used := make([]int, len(cat))
@@ -109,19 +126,18 @@ func (t *Tagger) Tag(text, kind string) []Match {
 	for i, tk := range toks {
 		stems[i] = tk.stem
 	}
+	// Each theme earns a bonus per distinct keyword phrase found, at most two.
+	hits := make([]int, len(t.themes))
+	t.stemPhrases.find(stems, hits)
+	if t.wordPhrases.n > 0 {
+		t.wordPhrases.find(plainWords(text), hits)
+	}
 	var out []Match
 	for i, th := range t.themes {
 		if !th.AppliesToRecord(kind) {
 			continue
 		}
-		score := v.dot(t.protos[i])
-		hits := 0
-		for _, ph := range t.phrases[i] {
-			if hits < 2 && containsRun(stems, ph) {
-				hits++
-			}
-		}
-		score += keywordBonus * float64(hits)
+		score := v.dot(t.protos[i]) + keywordBonus*float64(min(hits[i], 2))
 		if score >= t.Threshold {
 			out = append(out, Match{Key: th.Key, Score: score})
 		}
@@ -176,12 +192,57 @@ func (t *Tagger) textVector(d doc) sparse {
 	return v
 }
 
-// containsRun reports whether run occurs contiguously in seq.
-func containsRun(seq, run []string) bool {
-	for i := 0; i+len(run) <= len(seq); i++ {
-		if slices.Equal(seq[i:i+len(run)], run) {
-			return true
+// plainWords returns the lower-case words of text as written, apostrophes dropped
+// ("Doesn't" -> "doesnt"), with no stop word removed and nothing stemmed.
+func plainWords(text string) []string {
+	var out []string
+	for _, chunk := range strings.Fields(text) {
+		if len(out) >= maxTokensPerText {
+			break
+		}
+		for _, w := range words(chunk) {
+			lw := strings.ToLower(w.text)
+			lw = strings.ReplaceAll(lw, "’", "")
+			out = append(out, strings.ReplaceAll(lw, "'", ""))
 		}
 	}
-	return false
+	return out
+}
+
+// phraseIndex finds keyword phrases in a sequence of words by looking up each word,
+// so a text costs one map lookup per word rather than one scan per phrase.
+type phraseIndex struct {
+	byFirst map[string][]phrase
+	n       int // phrases indexed; each has its own id
+}
+
+type phrase struct {
+	theme, id int
+	seq       []string
+}
+
+func (x *phraseIndex) add(theme int, seqs [][]string) {
+	if x.byFirst == nil {
+		x.byFirst = map[string][]phrase{}
+	}
+	for _, seq := range seqs {
+		x.byFirst[seq[0]] = append(x.byFirst[seq[0]], phrase{theme: theme, id: x.n, seq: seq})
+		x.n++
+	}
+}
+
+// find adds to hits, per theme, the number of distinct phrases of x that occur in seq.
+func (x *phraseIndex) find(seq []string, hits []int) {
+	var found map[int]bool
+	for i, w := range seq {
+		for _, p := range x.byFirst[w] {
+			if !found[p.id] && i+len(p.seq) <= len(seq) && slices.Equal(seq[i:i+len(p.seq)], p.seq) {
+				if found == nil {
+					found = map[int]bool{}
+				}
+				found[p.id] = true
+				hits[p.theme]++
+			}
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -235,6 +236,37 @@ func TestTaggerScore(t *testing.T) {
 	}
 }
 
+// TestTaggerStopWordPhrase checks that a keyword made of stop words but one ("on hold",
+// "go live") is a hint only as the whole phrase, as written.
+func TestTaggerStopWordPhrase(t *testing.T) {
+	t.Parallel()
+	cat := []catalogue.Theme{
+		{Key: "a", Name: "Widgets", Description: "widgets", Keywords: []string{"widget", "on hold", "go live"}},
+		{Key: "b", Name: "Sprockets", Description: "sprockets", Keywords: []string{"sprocket"}},
+	}
+	tg := NewTagger(cat, nil, nil)
+	tests := []struct {
+		text string
+		hits int
+	}{
+		{"widget", 1},
+		{"widget on hold", 2},
+		{"Widget ON HOLD", 2},
+		{"widget go-live", 2},
+		{"widget hold", 1},         // "hold" alone is no hint
+		{"widget live", 1},         // nor "live"
+		{"widget hold on live", 1}, // the words out of order
+	}
+	for _, tt := range tests {
+		d, _ := analyze(newStemmer(10), tt.text, nil)
+		want := tg.vocab.vector(d, nil).dot(tg.protos[0]) + keywordBonus*float64(tt.hits)
+		got := tg.Tag(tt.text, "")
+		if len(got) == 0 || got[0].Key != "a" || math.Abs(got[0].Score-want) > 1e-9 {
+			t.Errorf("Tag(%q) = %v, want a scoring %v (%d bonuses)", tt.text, got, want, tt.hits)
+		}
+	}
+}
+
 func TestTaggerKeywordCountedOnce(t *testing.T) {
 	t.Parallel()
 	cat := []catalogue.Theme{{Key: "a", Name: "Widgets", Description: "widgets", Keywords: []string{"widget", "widgets"}}}
@@ -285,4 +317,39 @@ func TestTaggerConcurrent(t *testing.T) {
 	for text := range errs {
 		t.Errorf("concurrent Tag(%q) differs", text)
 	}
+}
+
+// FuzzTag checks that any text, hostile or not, gets a well-formed answer: at most
+// MaxMatches distinct catalogue themes, ordered, each over the threshold.
+func FuzzTag(f *testing.F) {
+	for _, s := range hostileTexts {
+		f.Add(s)
+	}
+	for _, s := range salesTexts {
+		f.Add(s.text)
+	}
+	f.Add("on hold on hold go-live per user doesn't support net 30 SOC 2")
+	tg := NewTagger(catalogue.Builtin(), nil, []string{"see you next week", "on hold"})
+	keys := catalogue.Catalogue(catalogue.Builtin()).Keys()
+	f.Fuzz(func(t *testing.T, in string) {
+		got := tg.Tag(in, "")
+		if len(got) > MaxMatches {
+			t.Fatalf("Tag(%q) gave %d themes", in, len(got))
+		}
+		seen := map[string]bool{}
+		for i, m := range got {
+			if !slices.Contains(keys, m.Key) || seen[m.Key] {
+				t.Fatalf("Tag(%q) = %v: unknown or repeated key", in, got)
+			}
+			seen[m.Key] = true
+			if m.Score < tg.Threshold || math.IsNaN(m.Score) || i > 0 && m.Score > got[i-1].Score {
+				t.Fatalf("Tag(%q) = %v: score under the threshold or out of order", in, got)
+			}
+		}
+		for _, w := range plainWords(in) {
+			if w == "" || strings.ToLower(w) != w {
+				t.Fatalf("plainWords(%q) has %q", in, w)
+			}
+		}
+	})
 }

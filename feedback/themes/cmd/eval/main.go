@@ -4,6 +4,13 @@
 // then lets the engine choose k and reports that k and its scores.
 //
 //	go run ./feedback/themes/cmd/eval [-dir ../shared/eval] [-seeds 5]
+//
+// With -sales it measures tagging instead, on the labelled reps' notes of
+// feedback/themes/testdata: dominant-theme accuracy, macro-F1 and the untagged share per
+// split, tagging in-process as `vosbot themes tag --offline` does, or scoring a file that
+// command wrote (-tagged) against the labels.
+//
+//	go run ./feedback/themes/cmd/eval -sales feedback/themes/testdata/sales_eval.csv [-tagged OUT.csv] [-v]
 package main
 
 import (
@@ -35,8 +42,14 @@ func run(args []string, out io.Writer) error {
 	dims := fs.Int("dims", 0, "LSA dimensions (0: engine default)")
 	spherical := fs.Bool("spherical", false, "normalise centroids (spherical k-means)")
 	restarts := fs.Int("restarts", 0, "k-means++ restarts (0: default)")
+	sales := fs.String("sales", "", "labelled tagging set: measure tagging instead of discovery")
+	tagged := fs.String("tagged", "", "with -sales: score this output of `vosbot themes tag` instead of tagging")
+	verbose := fs.Bool("v", false, "with -sales: per-key precision, recall and F1")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *sales != "" {
+		return runSales(out, *sales, *tagged, *verbose)
 	}
 	files := []string{"banking77-test.csv", "stackoverflow-test.csv"}
 	if fs.NArg() > 0 {
