@@ -146,51 +146,61 @@ func (b *Builder) outcomes(ctx context.Context, q Querier, r *Report, starts, en
 	return nil
 }
 
-// selectThemeStats counts, per period, outcome and theme, the items the rep gave the
-// theme as a reason for or whose text was tagged with it (merged themes count as the
-// theme they were merged into).
-const selectThemeStats = `WITH ` + periodsCTE + `,
+// selectThemeStats counts, per period, outcome, theme and currency, the items the rep
+// gave the theme as a reason for or whose text was tagged with it (each item once, merged
+// themes as the theme they were merged into), how many of each kind, and their deal
+// value. It reads only the columns it needs: the periods' feedback is materialised once.
+const selectThemeStats = `WITH periods AS (
+    SELECT start_at, end_at, i::int AS i
+    FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS p(start_at, end_at, i)),
+filed AS MATERIALIZED (
+    SELECT p.i, f.id, f.outcome, f.reasons, f.currency, f.deal_value FROM periods p
+    JOIN feedback f ON f.created_at >= p.start_at AND f.created_at < p.end_at AND ($3 = '' OR f.region = $3)
+    WHERE f.outcome IN ('won', 'lost')),
 tags AS (
-    SELECT f.i, f.id, f.outcome, COALESCE(t.merged_into, t.id) AS theme_id, 'text' AS via
+    SELECT f.i, f.id, f.outcome, f.currency, f.deal_value, COALESCE(t.merged_into, t.id) AS theme_id, false AS rep, true AS text
     FROM filed f JOIN feedback_themes ft ON ft.feedback_id = f.id JOIN themes t ON t.id = ft.theme_id
     UNION ALL
-    SELECT f.i, f.id, f.outcome, COALESCE(t.merged_into, t.id), 'rep'
-    FROM filed f CROSS JOIN LATERAL unnest(f.reasons) AS r(key) JOIN themes t ON t.key = r.key)
-SELECT tags.i, tags.outcome, th.key, th.name,
-    count(DISTINCT tags.id)::int AS items,
-    count(DISTINCT tags.id) FILTER (WHERE via = 'rep')::int AS by_rep,
-    count(DISTINCT tags.id) FILTER (WHERE via = 'text')::int AS in_text
-FROM tags JOIN themes th ON th.id = tags.theme_id
-WHERE tags.outcome IN ('won', 'lost')
-GROUP BY tags.i, tags.outcome, th.key, th.name`
-
-// bestTagsCTE are the themes found in each item's text by the best method that read it
-// (the model's when it did, else the offline engine's), merged themes as their target.
-const bestTagsCTE = `best_tags AS (
-    SELECT ft.feedback_id, th.id AS theme_id, th.key AS theme_key, ft.rank, ft.confidence
-    FROM feedback_themes ft JOIN themes t ON t.id = ft.theme_id JOIN themes th ON th.id = COALESCE(t.merged_into, t.id)
-    WHERE ft.feedback_id IN (SELECT id FROM filed WHERE i = 1)
-      AND ft.method = CASE WHEN EXISTS (SELECT 1 FROM feedback_themes x WHERE x.feedback_id = ft.feedback_id AND x.method = 'llm')
-                           THEN 'llm' ELSE 'offline' END)`
+    SELECT f.i, f.id, f.outcome, f.currency, f.deal_value, COALESCE(t.merged_into, t.id), true, false
+    FROM filed f CROSS JOIN LATERAL unnest(f.reasons) AS r(key) JOIN themes t ON t.key = r.key),
+items AS (
+    SELECT i, id, outcome, currency, deal_value, theme_id, bool_or(rep) AS rep, bool_or(text) AS text
+    FROM tags GROUP BY i, id, outcome, currency, deal_value, theme_id)
+SELECT it.i, it.outcome, th.key, th.name, it.currency,
+    count(*)::int AS items,
+    count(*) FILTER (WHERE it.rep)::int AS by_rep,
+    count(*) FILTER (WHERE it.text)::int AS in_text,
+    COALESCE(sum(it.deal_value) * 100, 0)::bigint AS cents
+FROM items it JOIN themes th ON th.id = it.theme_id
+GROUP BY it.i, it.outcome, th.key, th.name, it.currency`
 
 // selectVerbatims picks up to two quotes per theme of the period that prove it: items
 // whose text has the theme as its dominant one and whose rep named it too (or named no
 // reason at all; a rep who named another reason disagrees with the text), the rep's
 // agreement first, then the most confident, then the prospect's own words, the newest.
 // An item where the theme is only second or third is never quoted under it.
-const selectVerbatims = `WITH ` + periodsCTE + `, ` + bestTagsCTE + `,
+const selectVerbatims = `WITH ` + periodsCTE + `,
+dominant AS (
+    -- Each item's dominant theme, by the best method that read it: the model's when it
+    -- did, else the offline engine's (merged themes as their target).
+    SELECT f.*, th.key AS theme_key, ft.confidence
+    FROM filed f
+    CROSS JOIN LATERAL (
+        SELECT x.theme_id, x.confidence FROM feedback_themes x
+        WHERE x.feedback_id = f.id AND x.rank = 1 ORDER BY x.method = 'llm' DESC LIMIT 1) AS ft
+    JOIN themes t ON t.id = ft.theme_id JOIN themes th ON th.id = COALESCE(t.merged_into, t.id)
+    WHERE f.i = 1 AND f.outcome IN ('won', 'lost') AND th.key = ANY($4)),
 worded AS (
-    SELECT b.theme_key, f.outcome, f.account, f.reporter_id, f.hide_name, f.created_at, f.id, b.confidence,
+    SELECT f.theme_key, f.outcome, f.account, f.reporter_id, f.hide_name, f.created_at, f.id, f.confidence,
         EXISTS (SELECT 1 FROM unnest(f.reasons) AS r(key) JOIN themes t ON t.key = r.key
-                JOIN themes th ON th.id = COALESCE(t.merged_into, t.id) WHERE th.key = b.theme_key) AS agree,
+                JOIN themes th ON th.id = COALESCE(t.merged_into, t.id) WHERE th.key = f.theme_key) AS agree,
         cardinality(f.reasons) = 0 AS silent,
         btrim(f.verbatim) <> '' AS prospect,
         CASE WHEN btrim(f.verbatim) <> '' THEN f.verbatim
              WHEN f.outcome = 'won' AND btrim(f.what_worked) <> '' THEN f.what_worked
              WHEN btrim(f.what_didnt) <> '' THEN f.what_didnt
              ELSE f.what_worked END AS words
-    FROM best_tags b JOIN filed f ON f.id = b.feedback_id AND f.i = 1
-    WHERE b.rank = 1 AND b.theme_key = ANY($4) AND f.outcome IN ('won', 'lost')),
+    FROM dominant f),
 distinct_words AS (
     -- The same words twice say nothing new: keep the best-placed of each.
     SELECT DISTINCT ON (theme_key, outcome, words) * FROM worded
@@ -204,21 +214,6 @@ SELECT theme_key, outcome, account, reporter_id, hide_name, words
 FROM ranked WHERE n <= $5 AND btrim(words) <> ''
 ORDER BY theme_key, outcome, n`
 
-// selectThemeValues sums, per period, outcome, theme and currency, the deal values of
-// the items that carry the theme (each item once, whether the rep named it, the text is
-// about it, or both).
-const selectThemeValues = `WITH ` + periodsCTE + `,
-items AS (
-    SELECT DISTINCT f.i, f.id, f.outcome, COALESCE(t.merged_into, t.id) AS theme_id
-    FROM filed f JOIN feedback_themes ft ON ft.feedback_id = f.id JOIN themes t ON t.id = ft.theme_id
-    UNION
-    SELECT f.i, f.id, f.outcome, COALESCE(t.merged_into, t.id)
-    FROM filed f CROSS JOIN LATERAL unnest(f.reasons) AS r(key) JOIN themes t ON t.key = r.key)
-SELECT items.i, items.outcome, th.key, f.currency, (sum(f.deal_value) * 100)::bigint AS cents
-FROM items JOIN feedback f ON f.id = items.id JOIN themes th ON th.id = items.theme_id
-WHERE items.outcome IN ('won', 'lost') AND f.deal_value IS NOT NULL
-GROUP BY items.i, items.outcome, th.key, f.currency`
-
 func (b *Builder) themes(ctx context.Context, q Querier, r *Report, starts, ends []time.Time) error {
 	rows, err := q.Query(ctx, selectThemeStats, starts, ends, r.Region)
 	if err != nil {
@@ -228,55 +223,42 @@ func (b *Builder) themes(ctx context.Context, q Querier, r *Report, starts, ends
 	stats := map[key]*ThemeStat{}
 	prev := map[key]int{}
 	counts := map[key][]int{}
+	values := map[key][]int64{}
 	var (
-		i                    int
-		outcome, theme, name string
-		items, byRep, inText int
+		i                         int
+		outcome, theme, name, cur string
+		items, byRep, inText      int
+		cents                     int64
 	)
-	_, err = pgx.ForEachRow(rows, []any{&i, &outcome, &theme, &name, &items, &byRep, &inText}, func() error {
+	_, err = pgx.ForEachRow(rows, []any{&i, &outcome, &theme, &name, &cur, &items, &byRep, &inText, &cents}, func() error {
 		k := key{outcome, theme}
 		if counts[k] == nil {
-			counts[k] = make([]int, len(starts))
+			counts[k], values[k] = make([]int, len(starts)), make([]int64, len(starts))
 		}
-		counts[k][len(starts)-i] = items // oldest first
+		counts[k][len(starts)-i] += items // oldest first
+		if cur == r.Currency {
+			values[k][len(starts)-i] += cents
+		}
 		if i > 1 {
 			if i <= trendPeriods+1 {
 				prev[k] += items
 			}
 			return nil
 		}
-		stats[k] = &ThemeStat{Key: theme, Name: name, Count: items, ByRep: byRep, InText: inText}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	rows, err = q.Query(ctx, selectThemeValues, starts, ends, r.Region)
-	if err != nil {
-		return err
-	}
-	values := map[key][]int64{}
-	var (
-		cur   string
-		cents int64
-	)
-	_, err = pgx.ForEachRow(rows, []any{&i, &outcome, &theme, &cur, &cents}, func() error {
-		k := key{outcome, theme}
-		if cur == r.Currency {
-			if values[k] == nil {
-				values[k] = make([]int64, len(starts))
-			}
-			values[k][len(starts)-i] = cents
+		s := stats[k]
+		if s == nil {
+			s = &ThemeStat{Key: theme, Name: name}
+			stats[k] = s
 		}
-		if s, ok := stats[k]; ok && i == 1 {
-			if cur == r.Currency {
-				s.Value = cents
-			} else {
-				if s.OtherValues == nil {
-					s.OtherValues = map[string]int64{}
-				}
-				s.OtherValues[cur] = cents
+		s.Count, s.ByRep, s.InText = s.Count+items, s.ByRep+byRep, s.InText+inText
+		switch {
+		case cur == r.Currency:
+			s.Value += cents
+		case cents > 0:
+			if s.OtherValues == nil {
+				s.OtherValues = map[string]int64{}
 			}
+			s.OtherValues[cur] += cents
 		}
 		return nil
 	})
@@ -290,9 +272,6 @@ func (b *Builder) themes(ctx context.Context, q Querier, r *Report, starts, ends
 			if k.outcome == outcome {
 				s.PreviousAverage = float64(prev[k]) / float64(max(previous, 1))
 				s.Counts, s.Values = counts[k], values[k]
-				if s.Values == nil {
-					s.Values = make([]int64, len(starts))
-				}
 				out = append(out, *s)
 			}
 		}
