@@ -153,7 +153,7 @@ func (s *Store) AnswerAsReporter(ctx context.Context, cfg *Org, a ReporterAnswer
 		jobs := []river.JobArgs{EscalationPostArgs{EscalationID: e.ID}}
 		notify := func(ids ...string) {
 			for _, id := range ids {
-				if id != "" && id != a.ReporterID {
+				if id != "" && id != a.ReporterID && notifies(e.Source) {
 					jobs = append(jobs, EscalationNotifyArgs{EscalationID: e.ID, EventID: ev.ID, Recipient: id})
 				}
 			}

@@ -307,8 +307,10 @@ func (s *Store) ApplyAct(ctx context.Context, cfg *Org, a Act) (Escalation, Even
 			e.LastRemindedAt = nil
 		}
 		tellsReporter := e.ReporterID != a.ActorID && notifies(e.Source)
+		// The reporter is asked when told; the demo's reporters answer in its simulation.
+		asks := tellsReporter || (e.Source == SourceDemo && e.ReporterID != a.ActorID)
 		e.ConfirmDueAt = nil
-		if (a.Action == ActionResolve || a.Action == ActionWontFix) && tellsReporter && cfg.Escalations.ConfirmWithin > 0 {
+		if (a.Action == ActionResolve || a.Action == ActionWontFix) && asks && cfg.Escalations.ConfirmWithin > 0 {
 			due := now.Add(cfg.Escalations.ConfirmWithin)
 			e.ConfirmDueAt = &due
 		}
