@@ -1,7 +1,10 @@
 package feedback_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"strings"
 	"sync"
@@ -430,4 +433,57 @@ func TestRemindersRespectBusinessHours(t *testing.T) {
 		t.Errorf("critical on Saturday morning: %d, want 1", n)
 	}
 	_ = e
+}
+
+// TestExportLoopColumns: reopened, confirmed_at and top_performer follow INTERFACE.md's
+// columns, in CSV and JSON Lines.
+func TestExportLoopColumns(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _, now := newStore(t)
+	cfg := feedbacktest.Org()
+	cfg.TopPerformers.Always = []string{"U0REP"}
+	e := resolveIt(t, s, cfg, "V1", feedback.ActionResolve)
+	if _, _, err := s.AnswerAsReporter(ctx, cfg, feedback.ReporterAnswer{EscalationID: e.ID, ReporterID: "U0REP", Action: feedback.ActionReopen, Reply: "no"}); err != nil {
+		t.Fatal(err)
+	}
+	*now = now.Add(time.Hour)
+	if _, _, err := s.ApplyAct(ctx, cfg, feedback.Act{EscalationID: e.ID, ActorID: "U0PM1", Action: feedback.ActionResolve, Note: "again"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.AnswerAsReporter(ctx, cfg, feedback.ReporterAnswer{EscalationID: e.ID, ReporterID: "U0REP", Action: feedback.ActionConfirm, Round: 1}); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := s.ExportEscalations(ctx, &buf, feedback.FormatCSV, feedback.Period{}); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, c := range recs[0] {
+		col[c] = i
+	}
+	for _, c := range []string{"reopened", "confirmed_at", "top_performer"} {
+		if col[c] < 13 {
+			t.Errorf("column %s at %d, want after INTERFACE.md's 13", c, col[c])
+		}
+	}
+	row := recs[1]
+	if row[col["status"]] != "confirmed" || row[col["reopened"]] != "1" || row[col["confirmed_at"]] != "2026-11-20T16:00:00Z" || row[col["top_performer"]] != "true" {
+		t.Errorf("row = %q", row)
+	}
+	buf.Reset()
+	if _, err := s.ExportEscalations(ctx, &buf, feedback.FormatJSON, feedback.Period{}); err != nil {
+		t.Fatal(err)
+	}
+	var obj map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &obj); err != nil {
+		t.Fatal(err)
+	}
+	if obj["reopened"] != float64(1) || obj["top_performer"] != true || obj["confirmed_at"] != "2026-11-20T16:00:00Z" {
+		t.Errorf("json = %v", obj)
+	}
 }
