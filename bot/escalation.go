@@ -295,7 +295,8 @@ func (b *Bot) notifyEscalation(ctx context.Context, args feedback.EscalationNoti
 	if _, _, err := b.api.PostMessageContext(ctx, target, opts...); err != nil {
 		return fmt.Errorf("notify %s of escalation %d event %d: %w", args.Recipient, e.ID, ev.ID, err)
 	}
-	if args.Recipient != feedback.RecipientThread {
+	// escalate_to may name a channel, which has no App Home.
+	if args.Recipient != feedback.RecipientThread && !strings.HasPrefix(args.Recipient, "C") && !strings.HasPrefix(args.Recipient, "G") {
 		if err := b.publishHome(ctx, args.Recipient); err != nil {
 			b.log.Warn("app home not refreshed", "user", args.Recipient, "error", err)
 		}

@@ -224,9 +224,11 @@ func statusLine(e feedback.Escalation, cfg *feedback.Org, now time.Time) string 
 		}
 		return s
 	case feedback.StatusResolved:
-		return fmt.Sprintf(":white_check_mark: *Resolved* by %s on %s", blockkit.Mention(e.OwnerID), slackDate(*e.ResolvedAt))
+		return fmt.Sprintf(":white_check_mark: *Resolved* by %s on %s", blockkit.Mention(e.OwnerID), slackDate(*e.ResolvedAt)) + loopStatusNote(e, now)
+	case feedback.StatusConfirmed:
+		return fmt.Sprintf(":white_check_mark: *Confirmed fixed* by the reporter on %s (resolved by %s on %s)", slackDate(*e.ConfirmedAt), blockkit.Mention(e.OwnerID), slackDate(*e.ResolvedAt))
 	case feedback.StatusWontFix:
-		return fmt.Sprintf(":no_entry_sign: *Won't fix*, closed by %s on %s", blockkit.Mention(e.OwnerID), slackDate(*e.ResolvedAt))
+		return fmt.Sprintf(":no_entry_sign: *Won't fix*, closed by %s on %s", blockkit.Mention(e.OwnerID), slackDate(*e.ResolvedAt)) + loopStatusNote(e, now)
 	}
 	return string(e.Status)
 }
@@ -250,11 +252,12 @@ func escalationBlocks(e feedback.Escalation, cfg *feedback.Org, now time.Time, w
 		blocks = append(blocks, blockkit.Section("needed", "*What they need*\n"+blockkit.Quote(blockkit.Clip(e.Needed, 2800))))
 	}
 	blocks = append(blocks, blockkit.Section("status", statusLine(e, cfg, now)))
+	blocks = append(blocks, loopBlocks(e, cfg)...)
 	if e.Status.Closed() && strings.TrimSpace(e.Resolution) != "" {
 		blocks = append(blocks, blockkit.Section("resolution", "*Note*\n"+blockkit.Quote(blockkit.Clip(e.Resolution, 2800))))
 	}
-	blocks = append(blocks, blockkit.Context("context", fmt.Sprintf("%s on %s · acknowledge by %s · resolve by %s",
-		reporterLine(e), slackDate(e.CreatedAt), slackDate(e.AckDueAt), slackDate(e.ResolveDueAt))))
+	blocks = append(blocks, blockkit.Context("context", fmt.Sprintf("%s on %s%s · acknowledge by %s · resolve by %s",
+		reporterLine(e), slackDate(e.CreatedAt), topPerformerMark(e), slackDate(e.AckDueAt), slackDate(e.ResolveDueAt))))
 	if withActions && !e.Status.Closed() {
 		id := strconv.FormatInt(e.ID, 10)
 		var buttons []slack.BlockElement
@@ -289,6 +292,9 @@ type notification struct {
 // escalationNotification words an event for its recipient: the reporter hears what
 // happened and the note; owners get the escalation with its buttons.
 func escalationNotification(e feedback.Escalation, ev feedback.Event, recipient string, cfg *feedback.Org, now time.Time) notification {
+	if n, ok := loopNotification(e, ev, recipient, cfg, now); ok {
+		return n
+	}
 	ref := fmt.Sprintf("dropped ball #%d", e.ID)
 	if strings.TrimSpace(e.Account) != "" {
 		ref += " (" + blockkit.Escape(blockkit.Clip(e.Account, 100)) + ")"
@@ -305,8 +311,6 @@ func escalationNotification(e feedback.Escalation, ev feedback.Event, recipient 
 		withBody = false
 	case ev.Action == "raised":
 		head = fmt.Sprintf("A new %s was raised for *%s*, which you own. Acknowledge it by %s.", ref, team, slackDate(e.AckDueAt))
-	case ev.Action == "reminded":
-		head = fmt.Sprintf(":alarm_clock: Your team's %s is %s.", ref, blockkit.Escape(ev.Note))
 	case ev.Action == "reassigned" && recipient != e.ReporterID:
 		head = fmt.Sprintf("%s reassigned %s to *%s*, which you own. Acknowledge it by %s.", blockkit.Mention(ev.ActorID), ref, team, slackDate(e.AckDueAt))
 	case ev.Action == "reassigned":

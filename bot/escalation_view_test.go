@@ -18,6 +18,8 @@ var (
 	t0      = time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)
 	ackedAt = t0.Add(2 * time.Hour)
 	doneAt  = t0.Add(5 * time.Hour)
+	// confirmedAt is when the reporter confirmed the fix.
+	confirmedAt = t0.Add(26 * time.Hour)
 )
 
 func sampleEscalation(status feedback.Status) feedback.Escalation {
@@ -32,6 +34,8 @@ func sampleEscalation(status feedback.Status) feedback.Escalation {
 		e.OwnerID, e.AcknowledgedAt = "U0FIN", &ackedAt
 	case feedback.StatusResolved:
 		e.OwnerID, e.AcknowledgedAt, e.ResolvedAt, e.Resolution = "U0FIN", &ackedAt, &doneAt, "Credit note sent; sorry <!here>"
+	case feedback.StatusConfirmed:
+		e.OwnerID, e.AcknowledgedAt, e.ResolvedAt, e.Resolution, e.ConfirmedAt = "U0FIN", &ackedAt, &doneAt, "Credit note sent; sorry <!here>", &confirmedAt
 	case feedback.StatusWontFix:
 		e.OwnerID, e.ResolvedAt, e.Resolution = "U0FIN", &doneAt, "The contract bills twice by design"
 	}
@@ -80,7 +84,8 @@ func TestEscalationNotificationsGolden(t *testing.T) {
 	reassigned := feedback.Event{ID: 5, ActorID: "U0FIN", Action: "reassigned", ToStatus: "open", Note: "It's a product bug"}
 	golden(t, "escalation_dm_reassigned_owner", escalationNotification(moved, reassigned, "U0PM1", cfg, doneAt))
 	golden(t, "escalation_dm_reassigned_reporter", escalationNotification(moved, reassigned, "U0REP", cfg, doneAt))
-	reminder := feedback.Event{ID: 6, ActorID: "vosbot", Action: "reminded", ToStatus: "open", Note: "overdue to acknowledge (due 2026-11-20T19:00:00Z)"}
+	ackDue := open.AckDueAt
+	reminder := feedback.Event{ID: 6, ActorID: "vosbot", Action: "reminded", ToStatus: "open", Note: "overdue to acknowledge", DueAt: &ackDue}
 	golden(t, "escalation_reminder_thread", escalationNotification(open, reminder, feedback.RecipientThread, cfg, t0.Add(5*time.Hour)))
 	golden(t, "escalation_reminder_dm", escalationNotification(open, reminder, "U0FIN", cfg, t0.Add(5*time.Hour)))
 }

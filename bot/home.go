@@ -82,7 +82,7 @@ func homeView(h homeData) slack.HomeTabViewRequest {
 
 // escalationHomeItem is one escalation in the App Home, with its buttons for owners.
 func escalationHomeItem(e feedback.Escalation, cfg *feedback.Org, now time.Time, withActions bool) []slack.Block {
-	text := fmt.Sprintf("*#%d · %s* · %s\n%s\n%s", e.ID, blockkit.Escape(teamName(cfg, e.Team)), escalationHeadline(e),
+	text := fmt.Sprintf("*#%d · %s* · %s%s\n%s\n%s", e.ID, blockkit.Escape(teamName(cfg, e.Team)), escalationHeadline(e), topPerformerMark(e),
 		blockkit.Quote(blockkit.Clip(e.Summary, 300)), statusLine(e, cfg, now))
 	blocks := []slack.Block{blockkit.Section(fmt.Sprintf("escalation_%d_item", e.ID), text)}
 	if withActions {

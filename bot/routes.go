@@ -40,6 +40,8 @@ func (b *Bot) onViewSubmission(ctx context.Context, cb slack.InteractionCallback
 		return b.submitEscalation(ctx, cb)
 	case escalationNoteCallback, escalationMoveCallback:
 		return b.submitEscalationAct(ctx, cb)
+	case escalationReplyForm:
+		return b.submitReply(ctx, cb)
 	default:
 		b.log.Warn("submission of an unknown view", "callback_id", cb.View.CallbackID, "user", cb.User.ID)
 		return nil
@@ -86,6 +88,8 @@ func (b *Bot) onBlockAction(ctx context.Context, cb slack.InteractionCallback, a
 		b.openEscalation(ctx, cb.TriggerID, cb.User.ID, "", feedback.EscalationDraft{Source: feedback.SourceAppHome})
 	case actAcknowledge, actResolve, actWontFix, actReassign:
 		b.escalationButton(ctx, cb, a)
+	case actConfirmFixed, actStillBroken, actAcceptWontFix, actReviewWontFix:
+		b.reporterButton(ctx, cb, a)
 	case themeAccept, themeDismiss, themeMerge:
 		b.themeAction(ctx, cb, a)
 	default:

@@ -45,9 +45,14 @@ func sampleOrg(loc *time.Location) *feedback.Org {
 	}
 	const day = 24 * time.Hour
 	return &feedback.Org{
-		Location:    loc,
-		Admins:      []string{"U0ADMIN"},
-		Escalations: feedback.EscalationPolicy{Channel: "C0ESCALATE", AckWithin: day, ResolveWithin: 5 * day, RemindEvery: day},
+		Location: loc,
+		Admins:   []string{"U0ADMIN"},
+		Escalations: feedback.EscalationPolicy{Channel: "C0ESCALATE", AckWithin: day, ResolveWithin: 5 * day, RemindEvery: day,
+			EscalateAfter: 2, EscalateTo: []string{"U0VP"}, ConfirmWithin: 5 * day,
+			BusinessHours: feedback.BusinessHours{Start: 9 * time.Hour, End: 18 * time.Hour,
+				Days: []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday}}},
+		// The top quarter by won deal value over 180 days.
+		TopPerformers: feedback.TopPerformerPolicy{Window: 180 * day, Share: 0.25},
 		Teams: []feedback.Team{
 			team("product", "Product", day, 5*day, "U0PRIYA", "U0MARCO"),
 			team("engineering", "Engineering", day, 5*day, "U0KENJI"),
@@ -63,7 +68,7 @@ func sampleOrg(loc *time.Location) *feedback.Org {
 
 var ownerNames = map[string]string{
 	"U0ADMIN": "revops", "U0PRIYA": "priya", "U0MARCO": "marco", "U0KENJI": "kenji", "U0FATIMA": "fatima",
-	"U0LUCIA": "lucia", "U0OMAR": "omar", "U0NORA": "nora", "U0DAVID": "david",
+	"U0LUCIA": "lucia", "U0OMAR": "omar", "U0NORA": "nora", "U0DAVID": "david", "U0VP": "vp-sales",
 }
 
 var firstNames = []string{"ava", "ben", "chloe", "dev", "elena", "felix", "grace", "hugo", "isla", "jonah",
@@ -205,6 +210,14 @@ func weighted(r *rand.Rand, weights []int) int {
 	return len(weights) - 1
 }
 
+// stillBroken is what reporters say when a fix did not hold.
+var stillBroken = []string{
+	"The customer got the same wrong invoice again this morning.",
+	"Still broken: their admin cannot log in since yesterday.",
+	"They say nobody called them back, and the renewal is on Friday.",
+	"The credit note never arrived.",
+}
+
 // Result says what Generate stored.
 type Result struct {
 	Feedback    int
@@ -215,6 +228,9 @@ type Result struct {
 
 // Generate stores the organisation's twelve weeks ending at the latest Friday 16:00
 // before now, through the store (whose clock it moves). The same seed gives the same data.
+// The dropped balls live their whole loop: reminders swept twice a working day (and
+// escalated when nobody answers), reporters confirming most fixes, reopening some and
+// leaving a few unconfirmed, and accepting or asking leadership to review a won't fix.
 func Generate(ctx context.Context, store *feedback.Store, setNow func(time.Time), org *Org, size Size, now time.Time, seed uint64) (Result, error) {
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	cfg := org.Org
@@ -338,9 +354,15 @@ func Generate(ctx context.Context, store *feedback.Store, setNow func(time.Time)
 		action feedback.Action
 		note   string
 		toTeam string
+		// round is the resolution a reporter's answer is about; sweep runs the reminders.
+		round int
+		sweep bool
 	}
 	var steps []step
 	teams := cfg.Teams
+	// The reporters' answers draw from their own source, so the owners' story (who
+	// acknowledges, resolves or ignores what) stays the same with or without them.
+	ra := rand.New(rand.NewPCG(seed^0x5eed, seed))
 	for i := range size.Escalations {
 		at := start.Add(time.Duration(r.Float64() * float64(span)))
 		team := teams[weighted(r, []int{16, 12, 14, 10, 8, 6})]
@@ -379,22 +401,69 @@ func Generate(ctx context.Context, store *feedback.Store, setNow func(time.Time)
 		case roll < 6:
 			steps = append(steps, step{at: at.Add(ack), id: saved.ID, actor: owner, action: feedback.ActionWontFix, note: "Working as contracted; we explained it to the customer."})
 		default:
+			resolved := at.Add(ack + time.Duration((0.2+r.Float64()*1.3)*float64(team.ResolveWithin-team.AckWithin)))
 			steps = append(steps,
 				step{at: at.Add(ack), id: saved.ID, actor: owner, action: feedback.ActionAcknowledge},
-				step{at: at.Add(ack + time.Duration((0.2+r.Float64()*1.3)*float64(team.ResolveWithin-team.AckWithin))), id: saved.ID, actor: owner,
-					action: feedback.ActionResolve, note: "Fixed and confirmed with the customer."})
+				step{at: resolved, id: saved.ID, actor: owner, action: feedback.ActionResolve, note: "Fixed and confirmed with the customer."})
+			// The reporter's answer to "did this fix it?": one fix in five does not hold, one
+			// is never answered.
+			answered := resolved.Add(time.Duration(2+ra.IntN(60)) * time.Hour)
+			switch i % 5 {
+			case 0, 1, 3:
+				steps = append(steps, step{at: answered, id: saved.ID, actor: d.ReporterID, action: feedback.ActionConfirm})
+			case 2:
+				steps = append(steps,
+					step{at: answered, id: saved.ID, actor: d.ReporterID, action: feedback.ActionReopen, note: pick(ra, stillBroken)},
+					step{at: answered.Add(time.Duration(24+ra.IntN(72)) * time.Hour), id: saved.ID, actor: owner, action: feedback.ActionResolve,
+						note: "Fixed at the root this time; checked with the customer."},
+				)
+				if ra.IntN(2) == 0 {
+					steps = append(steps, step{at: answered.Add(5 * 24 * time.Hour), id: saved.ID, actor: d.ReporterID, action: feedback.ActionConfirm, round: 1})
+				}
+			default:
+				// No answer: it stays resolved, unconfirmed once the window closes.
+			}
+		}
+		if last := len(steps) - 1; last >= 0 && steps[last].id == saved.ID && steps[last].action == feedback.ActionWontFix {
+			w := steps[last]
+			answer := step{at: w.at.Add(time.Duration(3+ra.IntN(40)) * time.Hour), id: saved.ID, actor: d.ReporterID, action: feedback.ActionAccept}
+			if ra.IntN(3) == 0 {
+				answer.action, answer.note = feedback.ActionReview, "The customer was promised this in writing by our account team."
+			}
+			steps = append(steps, answer)
 		}
 	}
-	slices.SortFunc(steps, func(a, b step) int { return a.at.Compare(b.at) })
+	// Reminders are swept at 10:00 and 15:00 on every day (outside business hours the
+	// sweep sends nothing, as in production).
+	for day := start; day.Before(end); day = day.AddDate(0, 0, 1) {
+		for _, h := range []int{10, 15} {
+			steps = append(steps, step{at: time.Date(day.Year(), day.Month(), day.Day(), h, 0, 0, 0, loc), sweep: true})
+		}
+	}
+	slices.SortStableFunc(steps, func(a, b step) int { return a.at.Compare(b.at) })
 	for _, s := range steps {
 		if s.at.After(end) {
 			continue // the future has not happened yet
 		}
 		setNow(s.at)
-		if _, _, err := store.ApplyAct(ctx, cfg, feedback.Act{EscalationID: s.id, ActorID: s.actor, Action: s.action, Note: s.note, ToTeam: s.toTeam}); err != nil {
+		var err error
+		switch {
+		case s.sweep:
+			if _, err = store.SendDueReminders(ctx, cfg); err == nil {
+				_, err = store.ExpireConfirmations(ctx)
+			}
+		case slices.Contains(feedback.ReporterActions, s.action):
+			_, _, err = store.AnswerAsReporter(ctx, cfg, feedback.ReporterAnswer{EscalationID: s.id, ReporterID: s.actor, Action: s.action, Round: s.round, Reply: s.note})
+		default:
+			_, _, err = store.ApplyAct(ctx, cfg, feedback.Act{EscalationID: s.id, ActorID: s.actor, Action: s.action, Note: s.note, ToTeam: s.toTeam})
+		}
+		if err != nil {
 			return res, fmt.Errorf("demo escalation %d: %w", s.id, err)
 		}
 	}
 	setNow(end)
+	if _, err := store.ExpireConfirmations(ctx); err != nil {
+		return res, fmt.Errorf("demo: %w", err)
+	}
 	return res, nil
 }

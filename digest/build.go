@@ -53,7 +53,7 @@ func (b *Builder) BuildWith(ctx context.Context, q Querier, d Definition, p Peri
 		starts[i], ends[i] = pp.Start, pp.End
 	}
 	steps := []func(context.Context, Querier, *Report, []time.Time, []time.Time) error{
-		b.outcomes, b.themes, b.competitors, b.participation, b.scorecard, b.escalationThemes, b.overdue, b.llm,
+		b.outcomes, b.themes, b.competitors, b.participation, b.scorecard, b.loop, b.escalationThemes, b.overdue, b.llm,
 	}
 	for _, step := range steps {
 		if err := step(ctx, q, r, starts, ends); err != nil {
@@ -363,8 +363,9 @@ func (b *Builder) participation(ctx context.Context, q Querier, r *Report, start
 }
 
 // selectScorecard is each team's promises: raised in the period and acknowledged in
-// time (resolving counts as acknowledging), resolved or closed in the period, and still
-// open at its end. Teams are as they stand now (a reassigned item counts for its new team).
+// time (resolving counts as acknowledging), resolved (confirmed by the reporter or not)
+// or closed in the period, and still open at its end (a reopened fix is open again).
+// Teams are as they stand now (a reassigned item counts for its new team).
 const selectScorecard = `
 SELECT team,
     count(*) FILTER (WHERE created_at >= $1 AND created_at < $2)::int AS raised,
@@ -372,10 +373,10 @@ SELECT team,
         AND (COALESCE(acknowledged_at, resolved_at) IS NOT NULL OR ack_due_at < $2))::int AS ack_decided,
     count(*) FILTER (WHERE created_at >= $1 AND created_at < $2
         AND COALESCE(acknowledged_at, resolved_at) <= ack_due_at)::int AS ack_on_time,
-    count(*) FILTER (WHERE status = 'resolved' AND resolved_at >= $1 AND resolved_at < $2)::int AS resolved,
+    count(*) FILTER (WHERE status IN ('resolved', 'confirmed') AND resolved_at >= $1 AND resolved_at < $2)::int AS resolved,
     count(*) FILTER (WHERE status = 'wont_fix' AND resolved_at >= $1 AND resolved_at < $2)::int AS wont_fix,
     COALESCE(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - created_at))
-        FILTER (WHERE status = 'resolved' AND resolved_at >= $1 AND resolved_at < $2), 0)::float8 AS median_resolve,
+        FILTER (WHERE status IN ('resolved', 'confirmed') AND resolved_at >= $1 AND resolved_at < $2), 0)::float8 AS median_resolve,
     count(*) FILTER (WHERE created_at < $2 AND (resolved_at IS NULL OR resolved_at >= $2))::int AS still_open,
     COALESCE((array_agg(id ORDER BY created_at, id)
         FILTER (WHERE created_at < $2 AND (resolved_at IS NULL OR resolved_at >= $2)))[1], 0) AS oldest_id,

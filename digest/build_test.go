@@ -233,6 +233,105 @@ func TestBuildFromStore(t *testing.T) {
 	}
 }
 
+// TestBuildLoopFromStore: the scorecard's reopened, confirmed and escalated come from
+// the period's audit trail, per team; the top performers' escalations are counted with
+// their open ones named.
+func TestBuildLoopFromStore(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	defs := testDefinitions()
+	end := time.Date(2026, 11, 20, 16, 0, 0, 0, f.cfg.Location)
+	p, err := defs[0].PeriodAt(end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := p.Start.Add(-30 * 24 * time.Hour)
+	// Four reps with won deals; U0AVA and U0BEN are the top half.
+	for i, rep := range []string{"U0AVA", "U0BEN", "U0CAL", "U0DEE"} {
+		f.feedbackAt(before, rep, "won", "NA", fmt.Sprintf("%dk", 400-100*i), nil, nil, nil, "", false)
+	}
+	raise := func(at time.Time, reporter, team, key string) feedback.Escalation {
+		t.Helper()
+		f.now = at
+		e, errs := feedback.EscalationDraft{ReporterID: reporter, Team: team, Account: "Acct " + key, Summary: "s", Severity: "high",
+			Source: feedback.SourceSlashCommand, Key: key}.Validate(f.cfg)
+		if errs != nil {
+			t.Fatal(errs)
+		}
+		saved, _, err := f.store.RaiseEscalation(f.ctx, f.cfg, e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return saved
+	}
+	act := func(at time.Time, id int64, actor string, a feedback.Action) {
+		t.Helper()
+		f.now = at
+		if _, _, err := f.store.ApplyAct(f.ctx, f.cfg, feedback.Act{EscalationID: id, ActorID: actor, Action: a, Note: "done"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	answer := func(at time.Time, id int64, reporter string, a feedback.Action) {
+		t.Helper()
+		f.now = at
+		if _, _, err := f.store.AnswerAsReporter(f.ctx, f.cfg, feedback.ReporterAnswer{EscalationID: id, ReporterID: reporter, Action: a, Reply: "still broken"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	in := p.Start.Add(time.Hour)
+	// Product: one fixed and confirmed, one fixed and reopened (still open at the end).
+	fixed := raise(in, "U0AVA", "product", "fixed")
+	act(in.Add(time.Hour), fixed.ID, "U0PM1", feedback.ActionResolve)
+	answer(in.Add(2*time.Hour), fixed.ID, "U0AVA", feedback.ActionConfirm)
+	broken := raise(in, "U0CAL", "product", "broken")
+	act(in.Add(time.Hour), broken.ID, "U0PM1", feedback.ActionResolve)
+	answer(in.Add(3*time.Hour), broken.ID, "U0CAL", feedback.ActionReopen)
+	// Billing: nobody answers; the third reminder escalates. The reopened product one is
+	// not acknowledged again either, and escalates too.
+	ignored := raise(in, "U0BEN", "billing", "ignored")
+	for _, after := range []time.Duration{5 * time.Hour, 29*time.Hour + time.Minute, 53*time.Hour + 2*time.Minute, 77*time.Hour + 3*time.Minute} {
+		f.now = in.Add(after)
+		if _, err := f.store.SendDueReminders(f.ctx, f.cfg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Before the period: a top performer's dropped ball confirmed last month counts
+	// neither as raised nor as confirmed in this period.
+	old := raise(before, "U0AVA", "billing", "old")
+	act(before.Add(time.Hour), old.ID, "U0FIN", feedback.ActionResolve)
+	answer(before.Add(2*time.Hour), old.ID, "U0AVA", feedback.ActionConfirm)
+
+	r, err := (&Builder{Pool: f.pool, Org: f.cfg}).Build(f.ctx, defs[0], p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prod, bill := r.Teams[0], r.Teams[1]
+	if prod.Key != "product" || prod.Confirmed != 1 || prod.Reopened != 1 || prod.Escalated != 1 || prod.Raised != 2 || prod.Resolved != 1 || prod.TopPerformerRaised != 1 || prod.StillOpen != 1 {
+		t.Errorf("product = %+v", prod)
+	}
+	if bill.Key != "billing" || bill.Escalated != 1 || bill.Confirmed != 0 || bill.Reopened != 0 || bill.TopPerformerRaised != 1 {
+		t.Errorf("billing = %+v", bill)
+	}
+	tp := r.TopPerformers
+	if tp == nil || tp.Raised != 2 || tp.StillOpen != 1 || len(tp.Open) != 1 || tp.Open[0].ID != ignored.ID || tp.Open[0].TeamName != "Finance & Billing" {
+		t.Fatalf("top performers = %+v", tp)
+	}
+	sum := r.Summary()
+	if sum["teams"].(map[string]map[string]int)["billing"]["escalated"] != 1 || sum["top_performers"].(map[string]int)["raised"] != 2 {
+		t.Errorf("summary = %v", sum)
+	}
+	text := PlainText(r, nil)
+	for _, want := range []string{"From top performers — raised 2 this period · still open 1: #" + fmt.Sprint(ignored.ID) + " Finance & Billing",
+		"Product — raised 2 (1 from top performers)", "resolved 1 (median 1h 0m) · confirmed by the reporter 1 · reopened 1 · escalated past owners 1", "escalated past owners 1"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("digest lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "U0AVA") || strings.Contains(text, "U0BEN") {
+		t.Errorf("the digest names a top performer:\n%s", text)
+	}
+}
+
 // TestQuotesProveTheirTheme: a quote under a theme comes from an item whose text has that
 // theme as its dominant one and whose rep did not name another reason; an item where
 // the theme is third of three is never quoted under it.

@@ -231,12 +231,18 @@ func competitorSection(r *Report, s style) *section {
 }
 
 func promisesSection(r *Report, s style) *section {
-	if len(r.Teams) == 0 {
+	if len(r.Teams) == 0 && r.TopPerformers == nil {
 		return nil
 	}
 	sec := section{Title: "Promises to sales"}
+	if tp := topPerformersLine(r.TopPerformers, s); tp != "" {
+		sec.Lines = append(sec.Lines, tp)
+	}
 	for _, t := range r.Teams {
 		l := fmt.Sprintf("• %s — raised %d", s.bold(s.text(t.Name)), t.Raised)
+		if t.TopPerformerRaised > 0 {
+			l += fmt.Sprintf(" (%d from top performers)", t.TopPerformerRaised)
+		}
 		if t.AckDecided > 0 {
 			l += fmt.Sprintf(" · acknowledged in time %d/%d", t.AckOnTime, t.AckDecided)
 		}
@@ -244,6 +250,7 @@ func promisesSection(r *Report, s style) *section {
 		if t.Resolved > 0 {
 			l += " (median " + humanDuration(t.MedianResolve) + ")"
 		}
+		l += loopCounts(t)
 		if t.WontFix > 0 {
 			l += fmt.Sprintf(" · won't fix %d", t.WontFix)
 		}
@@ -261,6 +268,46 @@ func promisesSection(r *Report, s style) *section {
 		sec.Lines = append(sec.Lines, "What the dropped balls were about: "+strings.Join(about, " · "))
 	}
 	return &sec
+}
+
+// loopCounts says what the reporters said of the team's fixes and what went past its
+// owners, when anything did.
+func loopCounts(t TeamStat) string {
+	var l string
+	if t.Confirmed > 0 {
+		l += fmt.Sprintf(" · confirmed by the reporter %d", t.Confirmed)
+	}
+	if t.Reopened > 0 {
+		l += fmt.Sprintf(" · reopened %d", t.Reopened)
+	}
+	if t.Escalated > 0 {
+		l += fmt.Sprintf(" · escalated past owners %d", t.Escalated)
+	}
+	return l
+}
+
+// topPerformersLine counts the top performers' escalations, naming their open ones
+// first. It never names a top performer, nor a rank.
+func topPerformersLine(tp *TopPerformerStat, s style) string {
+	if tp == nil {
+		return ""
+	}
+	l := fmt.Sprintf("• %s — raised %d this period · still open %d", s.bold("From top performers"), tp.Raised, tp.StillOpen)
+	for i, o := range tp.Open {
+		sep := ", "
+		if i == 0 {
+			sep = ": "
+		}
+		account := ""
+		if strings.TrimSpace(o.Account) != "" {
+			account = s.text(blockkit.Clip(o.Account, 60)) + ", "
+		}
+		l += fmt.Sprintf("%s#%d %s (%s%s)", sep, o.ID, s.text(o.TeamName), account, humanDuration(o.Age))
+	}
+	if more := tp.StillOpen - len(tp.Open); more > 0 && len(tp.Open) > 0 {
+		l += fmt.Sprintf(" and %d more", more)
+	}
+	return l
 }
 
 func overdueSection(r *Report, s style) *section {

@@ -59,12 +59,17 @@ func fixedReport() *Report {
 		WinThemes:   []ThemeStat{{Key: "support", Name: "Support and customer success", Count: 4, ByRep: 2, InText: 4, PreviousAverage: 4.5}},
 		Competitors: []CompetitorStat{{Name: "Gong", Met: 6, Won: 2, Lost: 4}, {Name: "Clari <beta>", Met: 2, Won: 1, Lost: 0, NoDecision: 1}},
 		Teams: []TeamStat{
-			{Key: "product", Name: "Product", Raised: 3, AckDecided: 3, AckOnTime: 2, Resolved: 1, MedianResolve: 52 * time.Hour, StillOpen: 4, OldestOpenID: 12, OldestOpenAge: 19*24*time.Hour + 3*time.Hour},
-			{Key: "billing", Name: "Finance & Billing", Raised: 1, AckDecided: 1, AckOnTime: 1, Resolved: 2, MedianResolve: 5 * time.Hour, WontFix: 1},
+			{Key: "product", Name: "Product", Raised: 3, AckDecided: 3, AckOnTime: 2, Resolved: 1, MedianResolve: 52 * time.Hour, StillOpen: 4, OldestOpenID: 12, OldestOpenAge: 19*24*time.Hour + 3*time.Hour,
+				Reopened: 1, Escalated: 2, TopPerformerRaised: 2},
+			{Key: "billing", Name: "Finance & Billing", Raised: 1, AckDecided: 1, AckOnTime: 1, Resolved: 2, MedianResolve: 5 * time.Hour, WontFix: 1, Confirmed: 1},
 		},
 		EscalationThemes: []ThemeCount{{Key: "billing", Name: "Billing and invoicing", Count: 2}, {Key: "lead_handling", Name: "Leads <and> hand-offs", Count: 1}},
-		Overdue:          []OverdueItem{{ID: 12, Team: "product", TeamName: "Product", Account: "Umbrella <@U1>", Summary: "Promised SSO slipped   again\n<!here> and the customer is furious about it for the third time this quarter", Severity: feedback.SeverityHigh, What: "resolve", Late: 3 * 24 * time.Hour, Age: 19 * 24 * time.Hour, Owners: []string{"U0PM1"}}},
-		Reporters:        11, FeedbackItems: 18, EscalationsRaised: 4,
+		TopPerformers: &TopPerformerStat{Raised: 2, StillOpen: 3, Open: []OpenItem{
+			{ID: 12, Team: "product", TeamName: "Product", Account: "Umbrella <@U1>", Severity: feedback.SeverityHigh, Age: 19*24*time.Hour + 3*time.Hour},
+			{ID: 15, Team: "product", TeamName: "Product", Severity: feedback.SeverityMedium, Age: 26 * time.Hour},
+		}},
+		Overdue:   []OverdueItem{{ID: 12, Team: "product", TeamName: "Product", Account: "Umbrella <@U1>", Summary: "Promised SSO slipped   again\n<!here> and the customer is furious about it for the third time this quarter", Severity: feedback.SeverityHigh, What: "resolve", Late: 3 * 24 * time.Hour, Age: 19 * 24 * time.Hour, Owners: []string{"U0PM1"}}},
+		Reporters: 11, FeedbackItems: 18, EscalationsRaised: 4,
 		LLM: &LLMUsage{Calls: 3, Tokens: 12345},
 	}
 }

@@ -36,6 +36,9 @@ type Report struct {
 	// escalations counted under their dominant theme, most first.
 	EscalationThemes []ThemeCount
 	Overdue          []OverdueItem
+	// TopPerformers is what top performers raised; nil when they raised nothing open
+	// or in the period.
+	TopPerformers *TopPerformerStat
 
 	Reporters         int
 	FeedbackItems     int
@@ -136,6 +139,13 @@ type TeamStat struct {
 	StillOpen     int
 	OldestOpenID  int64
 	OldestOpenAge time.Duration
+	// The loop, from the period's audit trail: fixes their reporter Reopened (they did
+	// not hold) and Confirmed, and escalations Escalated past the owners.
+	Reopened  int
+	Confirmed int
+	Escalated int
+	// TopPerformerRaised of Raised came from top performers.
+	TopPerformerRaised int
 }
 
 // OverdueItem is an open escalation past a due time at the period's end.
@@ -199,7 +209,8 @@ func (r *Report) Summary() map[string]any {
 	teams := map[string]map[string]int{}
 	for _, t := range r.Teams {
 		teams[t.Key] = map[string]int{"raised": t.Raised, "ack_on_time": t.AckOnTime, "ack_decided": t.AckDecided,
-			"resolved": t.Resolved, "wont_fix": t.WontFix, "still_open": t.StillOpen}
+			"resolved": t.Resolved, "wont_fix": t.WontFix, "still_open": t.StillOpen,
+			"reopened": t.Reopened, "confirmed": t.Confirmed, "escalated": t.Escalated, "top_performer": t.TopPerformerRaised}
 	}
 	s := map[string]any{
 		"outcomes": outcomes, "loss_themes": themes(r.LossThemes), "win_themes": themes(r.WinThemes), "teams": teams,
@@ -207,6 +218,9 @@ func (r *Report) Summary() map[string]any {
 	}
 	if r.WinRate != nil {
 		s["win_rate"] = *r.WinRate
+	}
+	if r.TopPerformers != nil {
+		s["top_performers"] = map[string]int{"raised": r.TopPerformers.Raised, "still_open": r.TopPerformers.StillOpen}
 	}
 	return s
 }

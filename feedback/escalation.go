@@ -38,11 +38,13 @@ const (
 	StatusOpen         Status = "open"
 	StatusAcknowledged Status = "acknowledged"
 	StatusResolved     Status = "resolved"
-	StatusWontFix      Status = "wont_fix"
+	// StatusConfirmed is a resolution its reporter confirmed: final.
+	StatusConfirmed Status = "confirmed"
+	StatusWontFix   Status = "wont_fix"
 )
 
 // Statuses lists every status.
-var Statuses = []Status{StatusOpen, StatusAcknowledged, StatusResolved, StatusWontFix}
+var Statuses = []Status{StatusOpen, StatusAcknowledged, StatusResolved, StatusConfirmed, StatusWontFix}
 
 // Label is the status as people say it.
 func (s Status) Label() string {
@@ -53,14 +55,19 @@ func (s Status) Label() string {
 		return "Acknowledged"
 	case StatusResolved:
 		return "Resolved"
+	case StatusConfirmed:
+		return "Confirmed fixed"
 	case StatusWontFix:
 		return "Won't fix"
 	}
 	return string(s)
 }
 
-// Closed reports whether nothing more can happen to it.
-func (s Status) Closed() bool { return s == StatusResolved || s == StatusWontFix }
+// Closed reports whether its owners are done with it (only its reporter may still
+// answer "did this fix it?").
+func (s Status) Closed() bool {
+	return s == StatusResolved || s == StatusConfirmed || s == StatusWontFix
+}
 
 // Action is something an owner does to an escalation.
 type Action string
@@ -108,7 +115,7 @@ func Transition(from Status, a Action) (Status, error) {
 		case ActionReassign:
 			return StatusOpen, nil
 		}
-	case StatusResolved, StatusWontFix:
+	case StatusResolved, StatusConfirmed, StatusWontFix:
 		if slices.Contains(Actions, a) {
 			return from, fmt.Errorf("%w: it is already closed as %s", ErrIllegalTransition, strings.ToLower(from.Label()))
 		}
@@ -127,6 +134,14 @@ func (a Action) eventAction() string {
 		return "wont_fix"
 	case ActionReassign:
 		return "reassigned"
+	case ActionConfirm:
+		return "confirmed"
+	case ActionReopen:
+		return "reopened"
+	case ActionAccept:
+		return "accepted"
+	case ActionReview:
+		return "review_requested"
 	}
 	return string(a)
 }
@@ -157,6 +172,41 @@ type Escalation struct {
 	LastRemindedAt *time.Time
 	Source         Source
 	Key            string
+
+	// Reopened counts the reporter's "still broken"; ReporterNote is their latest words.
+	Reopened     int
+	ReporterNote string
+	// ConfirmDueAt is until when the reporter is asked "did this fix it?" (nil: not
+	// asked); ConfirmedAt when they confirmed it (or accepted a won't fix);
+	// ConfirmExpiredAt when the question went unanswered; ReviewRequestedAt when they
+	// asked leadership to review a won't fix.
+	ConfirmDueAt      *time.Time
+	ConfirmedAt       *time.Time
+	ConfirmExpiredAt  *time.Time
+	ReviewRequestedAt *time.Time
+	// UnansweredReminders since the owners last acted; EscalatedAt when a reminder
+	// first went past them to the escalation policy's EscalateTo.
+	UnansweredReminders int
+	EscalatedAt         *time.Time
+	// TopPerformer is whether the reporter was a top performer when it was raised.
+	TopPerformer bool
+}
+
+// Unconfirmed reports a resolution whose reporter never answered "did this fix it?".
+func (e Escalation) Unconfirmed() bool {
+	return e.Status == StatusResolved && e.ConfirmExpiredAt != nil
+}
+
+// AwaitingReporter reports whether the reporter's answer to "did this fix it?" (or to a
+// won't fix) is still wanted at now.
+func (e Escalation) AwaitingReporter(now time.Time) bool {
+	return (e.Status == StatusResolved || e.Status == StatusWontFix) && e.ConfirmDueAt != nil && !now.After(*e.ConfirmDueAt) &&
+		e.ConfirmedAt == nil && e.ConfirmExpiredAt == nil && e.ReviewRequestedAt == nil
+}
+
+// Escalated reports whether reminders are going past its owners right now.
+func (e Escalation) Escalated(after int) bool {
+	return !e.Status.Closed() && e.EscalatedAt != nil && e.UnansweredReminders > after
 }
 
 // Overdue says which promise is broken at now: "acknowledge", "resolve" or "".
@@ -184,6 +234,8 @@ type Event struct {
 	FromTeam     *string   `db:"from_team"`
 	ToTeam       *string   `db:"to_team"`
 	Note         string    `db:"note"`
+	// DueAt is the due time a reminder was about.
+	DueAt *time.Time `db:"due_at"`
 }
 
 // Field names of the escalation form.
@@ -194,6 +246,8 @@ const (
 	FieldSummary       = "summary"
 	FieldNeeded        = "needed"
 	FieldNote          = "note"
+	// FieldReply is the reporter's answer: what is still wrong, or why to review.
+	FieldReply = "reply"
 )
 
 // EscalationDraft is an escalation as typed, before validation.

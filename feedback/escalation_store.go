@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,6 +39,16 @@ type escalationRow struct {
 	LastRemindedAt *time.Time `db:"last_reminded_at"`
 	Source         string     `db:"source"`
 	Key            string     `db:"idempotency_key"`
+
+	Reopened            int        `db:"reopened"`
+	ReporterNote        string     `db:"reporter_note"`
+	ConfirmDueAt        *time.Time `db:"confirm_due_at"`
+	ConfirmedAt         *time.Time `db:"confirmed_at"`
+	ConfirmExpiredAt    *time.Time `db:"confirm_expired_at"`
+	ReviewRequestedAt   *time.Time `db:"review_requested_at"`
+	UnansweredReminders int        `db:"unanswered_reminders"`
+	EscalatedAt         *time.Time `db:"escalated_at"`
+	TopPerformer        bool       `db:"top_performer"`
 }
 
 const escalationColumns = `
@@ -45,7 +56,8 @@ const escalationColumns = `
     (e.revenue_at_risk * 100)::bigint AS revenue_cents, e.currency, e.summary, e.needed,
     e.hide_name, e.status, e.owner_id, e.ack_due_at, e.resolve_due_at, e.acknowledged_at,
     e.resolved_at, e.resolution, e.channel_id, e.message_ts, e.last_reminded_at, e.source,
-    e.idempotency_key`
+    e.idempotency_key, e.reopened, e.reporter_note, e.confirm_due_at, e.confirmed_at, e.confirm_expired_at,
+    e.review_requested_at, e.unanswered_reminders, e.escalated_at, e.top_performer`
 
 func (r escalationRow) escalation() Escalation {
 	e := Escalation{
@@ -55,6 +67,9 @@ func (r escalationRow) escalation() Escalation {
 		ResolveDueAt: r.ResolveDueAt.UTC(), AcknowledgedAt: utc(r.AcknowledgedAt), ResolvedAt: utc(r.ResolvedAt),
 		Resolution: r.Resolution, ChannelID: deref(r.ChannelID), MessageTS: deref(r.MessageTS),
 		LastRemindedAt: utc(r.LastRemindedAt), Source: Source(r.Source), Key: r.Key,
+		Reopened: r.Reopened, ReporterNote: r.ReporterNote, ConfirmDueAt: utc(r.ConfirmDueAt), ConfirmedAt: utc(r.ConfirmedAt),
+		ConfirmExpiredAt: utc(r.ConfirmExpiredAt), ReviewRequestedAt: utc(r.ReviewRequestedAt),
+		UnansweredReminders: r.UnansweredReminders, EscalatedAt: utc(r.EscalatedAt), TopPerformer: r.TopPerformer,
 	}
 	if r.RevenueCents != nil {
 		e.RevenueAtRisk = &Amount{Cents: *r.RevenueCents, Currency: r.Currency}
@@ -124,20 +139,35 @@ func slaFor(cfg *Org, team string) (ack, resolve time.Duration) {
 	return ack, resolve
 }
 
+// dueTimes are when an escalation of the team and severity must be acknowledged and
+// resolved, its clock starting at from. Non-working days do not count against the
+// acknowledgement unless it is critical (BusinessHours.AckDue); the resolution is due
+// on the calendar, its SLA being days long already.
+func dueTimes(cfg *Org, team string, sev Severity, from time.Time) (ackDue, resolveDue time.Time) {
+	ack, resolve := slaFor(cfg, team)
+	ackDue = cfg.Escalations.BusinessHours.AckDue(from, ack, cfg.Location, sev)
+	resolveDue = from.Add(resolve)
+	if resolveDue.Before(ackDue) {
+		resolveDue = ackDue
+	}
+	return ackDue, resolveDue
+}
+
 const insertEscalation = `
 INSERT INTO escalations (created_at, updated_at, reporter_id, team, account, severity, revenue_at_risk,
-    currency, summary, needed, hide_name, status, ack_due_at, resolve_due_at, source, idempotency_key)
-VALUES ($1, $1, $2, $3, $4, $5, $6::numeric / 100, $7, $8, $9, $10, 'open', $11, $12, $13, $14)
+    currency, summary, needed, hide_name, status, ack_due_at, resolve_due_at, source, idempotency_key, top_performer)
+VALUES ($1, $1, $2, $3, $4, $5, $6::numeric / 100, $7, $8, $9, $10, 'open', $11, $12, $13, $14, $15)
 ON CONFLICT (idempotency_key) DO NOTHING
 RETURNING id`
 
 const insertEvent = `
-INSERT INTO escalation_events (escalation_id, at, actor_id, action, from_status, to_status, from_team, to_team, note)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+INSERT INTO escalation_events (escalation_id, at, actor_id, action, from_status, to_status, from_team, to_team, note, due_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 RETURNING id`
 
 // RaiseEscalation stores a new escalation once per idempotency key, with its due times
-// from the team's SLA, the "raised" event and, in the same transaction, the jobs that
+// from the team's SLA, whether its reporter is a top performer right now (ranked in the
+// same transaction), the "raised" event and, in the same transaction, the jobs that
 // post it to the channel, tell the team's owners and confirm to the reporter.
 func (s *Store) RaiseEscalation(ctx context.Context, cfg *Org, e Escalation) (saved Escalation, created bool, err error) {
 	if e.Key == "" {
@@ -146,14 +176,18 @@ func (s *Store) RaiseEscalation(ctx context.Context, cfg *Org, e Escalation) (sa
 	if e.CreatedAt.IsZero() {
 		e.CreatedAt = s.now()
 	}
-	ack, resolve := slaFor(cfg, e.Team)
-	e.AckDueAt, e.ResolveDueAt = e.CreatedAt.Add(ack), e.CreatedAt.Add(resolve)
+	e.AckDueAt, e.ResolveDueAt = dueTimes(cfg, e.Team, e.Severity, e.CreatedAt)
 	var id int64
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		created = false
-		err := tx.QueryRow(ctx, insertEscalation, e.CreatedAt, e.ReporterID, e.Team, e.Account, e.Severity,
+		top, err := s.topPerformers(ctx, tx, cfg, e.CreatedAt)
+		if err != nil {
+			return err
+		}
+		_, e.TopPerformer = top[e.ReporterID]
+		err = tx.QueryRow(ctx, insertEscalation, e.CreatedAt, e.ReporterID, e.Team, e.Account, e.Severity,
 			centsOrNil(e.RevenueAtRisk), e.Currency, e.Summary, e.Needed, e.HideName, e.AckDueAt, e.ResolveDueAt,
-			e.Source, e.Key).Scan(&id)
+			e.Source, e.Key, e.TopPerformer).Scan(&id)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
 		}
@@ -162,7 +196,7 @@ func (s *Store) RaiseEscalation(ctx context.Context, cfg *Org, e Escalation) (sa
 		}
 		created = true
 		var eventID int64
-		if err := tx.QueryRow(ctx, insertEvent, id, e.CreatedAt, e.ReporterID, "raised", nil, StatusOpen, nil, e.Team, "").Scan(&eventID); err != nil {
+		if err := tx.QueryRow(ctx, insertEvent, id, e.CreatedAt, e.ReporterID, "raised", nil, StatusOpen, nil, e.Team, "", nil).Scan(&eventID); err != nil {
 			return fmt.Errorf("record raised event: %w", err)
 		}
 		// What the dropped ball was about is found in the background, like feedback's themes.
@@ -214,14 +248,17 @@ func (e *RefusedError) Unwrap() error { return e.Err }
 
 const updateEscalationStatus = `
 UPDATE escalations SET status = $2, owner_id = $3, team = $4, acknowledged_at = $5, resolved_at = $6,
-    resolution = $7, ack_due_at = $8, resolve_due_at = $9, updated_at = $10, last_reminded_at = $11
+    resolution = $7, ack_due_at = $8, resolve_due_at = $9, updated_at = $10, last_reminded_at = $11,
+    confirm_due_at = $12, unanswered_reminders = 0
 WHERE id = $1`
 
 // ApplyAct moves an escalation through the state machine. Only the team's owners and
 // admins may act; the row is locked so two owners pressing at once produce exactly one
 // transition, and the other gets a *RefusedError wrapping ErrIllegalTransition. The
 // event and the jobs that update the channel message and tell the reporter (and, on a
-// reassignment, the new owners) are written in the same transaction.
+// reassignment, the new owners) are written in the same transaction. Any act answers
+// the reminders (none of them is unanswered any more). Resolving or closing asks the
+// reporter "did this fix it?" for ConfirmWithin, when they are told at all.
 func (s *Store) ApplyAct(ctx context.Context, cfg *Org, a Act) (Escalation, Event, error) {
 	now := s.now()
 	var ev Event
@@ -265,14 +302,21 @@ func (s *Store) ApplyAct(ctx context.Context, cfg *Org, a Act) (Escalation, Even
 				return &RefusedError{Err: fmt.Errorf("%w: it is already with %s", ErrIllegalTransition, a.ToTeam), Escalation: e}
 			}
 			// A new team, a new clock: acknowledgement is due afresh.
-			ack, resolve := slaFor(cfg, a.ToTeam)
 			e.Team, owner, e.AcknowledgedAt = a.ToTeam, "", nil
-			e.AckDueAt, e.ResolveDueAt = now.Add(ack), now.Add(resolve)
+			e.AckDueAt, e.ResolveDueAt = dueTimes(cfg, a.ToTeam, e.Severity, now)
 			e.LastRemindedAt = nil
+		}
+		tellsReporter := e.ReporterID != a.ActorID && notifies(e.Source)
+		// The reporter is asked when told; the demo's reporters answer in its simulation.
+		asks := tellsReporter || (e.Source == SourceDemo && e.ReporterID != a.ActorID)
+		e.ConfirmDueAt = nil
+		if (a.Action == ActionResolve || a.Action == ActionWontFix) && asks && cfg.Escalations.ConfirmWithin > 0 {
+			due := now.Add(cfg.Escalations.ConfirmWithin)
+			e.ConfirmDueAt = &due
 		}
 		e.Status, e.OwnerID = to, owner
 		if _, err := tx.Exec(ctx, updateEscalationStatus, e.ID, e.Status, nullIfEmpty(owner), e.Team, e.AcknowledgedAt,
-			e.ResolvedAt, e.Resolution, e.AckDueAt, e.ResolveDueAt, now, e.LastRemindedAt); err != nil {
+			e.ResolvedAt, e.Resolution, e.AckDueAt, e.ResolveDueAt, now, e.LastRemindedAt, e.ConfirmDueAt); err != nil {
 			return fmt.Errorf("update escalation: %w", err)
 		}
 		fromStatus := string(from)
@@ -280,11 +324,11 @@ func (s *Store) ApplyAct(ctx context.Context, cfg *Org, a Act) (Escalation, Even
 		if a.Action == ActionReassign {
 			ev.FromTeam, ev.ToTeam = &fromTeam, &e.Team
 		}
-		if err := tx.QueryRow(ctx, insertEvent, ev.EscalationID, ev.At, ev.ActorID, ev.Action, ev.FromStatus, ev.ToStatus, ev.FromTeam, ev.ToTeam, ev.Note).Scan(&ev.ID); err != nil {
+		if err := tx.QueryRow(ctx, insertEvent, ev.EscalationID, ev.At, ev.ActorID, ev.Action, ev.FromStatus, ev.ToStatus, ev.FromTeam, ev.ToTeam, ev.Note, nil).Scan(&ev.ID); err != nil {
 			return fmt.Errorf("record event: %w", err)
 		}
 		jobs := []river.JobArgs{EscalationPostArgs{EscalationID: e.ID}}
-		if e.ReporterID != a.ActorID && notifies(e.Source) {
+		if tellsReporter {
 			jobs = append(jobs, EscalationNotifyArgs{EscalationID: e.ID, EventID: ev.ID, Recipient: e.ReporterID})
 		}
 		if a.Action == ActionReassign {
@@ -347,7 +391,7 @@ func (s *Store) WithMessage(ctx context.Context, id int64, show func(Escalation)
 			return nil
 		}
 		var evID int64
-		if err := tx.QueryRow(ctx, insertEvent, id, s.now(), "vosbot", "reposted", e.Status, e.Status, nil, nil, "the channel message was deleted").Scan(&evID); err != nil {
+		if err := tx.QueryRow(ctx, insertEvent, id, s.now(), "vosbot", "reposted", e.Status, e.Status, nil, nil, "the channel message was deleted", nil).Scan(&evID); err != nil {
 			return fmt.Errorf("record repost: %w", err)
 		}
 		return nil
@@ -355,7 +399,7 @@ func (s *Store) WithMessage(ctx context.Context, id int64, show func(Escalation)
 }
 
 const selectEvents = `
-SELECT id, escalation_id, at, actor_id, action, from_status, to_status, from_team, to_team, note
+SELECT id, escalation_id, at, actor_id, action, from_status, to_status, from_team, to_team, note, due_at
 FROM escalation_events WHERE escalation_id = $1 ORDER BY at, id`
 
 // Events returns an escalation's audit trail, oldest first.
@@ -372,7 +416,7 @@ func (s *Store) Events(ctx context.Context, escalationID int64) ([]Event, error)
 }
 
 const selectEvent = `
-SELECT id, escalation_id, at, actor_id, action, from_status, to_status, from_team, to_team, note
+SELECT id, escalation_id, at, actor_id, action, from_status, to_status, from_team, to_team, note, due_at
 FROM escalation_events WHERE id = $1`
 
 // Event returns one audit-trail entry.
@@ -399,17 +443,26 @@ WHERE e.status IN ('open', 'acknowledged')
 ORDER BY e.id
 FOR UPDATE SKIP LOCKED`
 
-const markReminded = `UPDATE escalations SET last_reminded_at = $2 WHERE id = $1`
+const markReminded = `
+UPDATE escalations SET last_reminded_at = $2, unanswered_reminders = unanswered_reminders + 1,
+    escalated_at = CASE WHEN $3 THEN COALESCE(escalated_at, $2) ELSE escalated_at END
+WHERE id = $1
+RETURNING unanswered_reminders`
 
 // SendDueReminders finds escalations past their acknowledgement or resolution due time
 // and not reminded within remind_every, records a "reminded" event for each and
 // enqueues the thread reply and the owners' DMs, all in one transaction. Several
-// replicas running it at once remind each escalation once.
+// replicas running it at once remind each escalation once. Outside business hours
+// nobody is reminded (MayRemind); the next sweep inside them does it. Once
+// EscalateAfter reminders went unanswered, each further one is an "escalated" event
+// that also goes to EscalateTo, and the channel message says so.
 func (s *Store) SendDueReminders(ctx context.Context, cfg *Org) (int, error) {
 	now := s.now()
 	n := 0
+	pol := cfg.Escalations
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, selectDueReminders, now, cfg.Escalations.RemindEvery)
+		n = 0
+		rows, err := tx.Query(ctx, selectDueReminders, now, pol.RemindEvery)
 		if err != nil {
 			return err
 		}
@@ -418,18 +471,39 @@ func (s *Store) SendDueReminders(ctx context.Context, cfg *Org) (int, error) {
 			return err
 		}
 		for _, e := range due {
+			if !pol.BusinessHours.MayRemind(now, cfg.Location, e.Severity) {
+				continue
+			}
 			what := e.Overdue(now)
-			if _, err := tx.Exec(ctx, markReminded, e.ID, now); err != nil {
+			escalate := len(pol.EscalateTo) > 0 && e.UnansweredReminders+1 > pol.EscalateAfter
+			var unanswered int
+			if err := tx.QueryRow(ctx, markReminded, e.ID, now, escalate).Scan(&unanswered); err != nil {
 				return err
 			}
+			action := "reminded"
+			if escalate {
+				action = "escalated"
+			}
 			var evID int64
-			note := fmt.Sprintf("overdue to %s (due %s)", what, dueFor(e, what).UTC().Format(time.RFC3339))
-			if err := tx.QueryRow(ctx, insertEvent, e.ID, now, "vosbot", "reminded", e.Status, e.Status, nil, nil, note).Scan(&evID); err != nil {
+			dueAt := dueFor(e, what)
+			if err := tx.QueryRow(ctx, insertEvent, e.ID, now, "vosbot", action, e.Status, e.Status, nil, nil, "overdue to "+what, dueAt).Scan(&evID); err != nil {
 				return err
 			}
 			jobs := []river.JobArgs{EscalationNotifyArgs{EscalationID: e.ID, EventID: evID, Recipient: RecipientThread}}
-			for _, u := range ReminderRecipients(cfg, e) {
+			recipients := ReminderRecipients(cfg, e)
+			for _, u := range recipients {
 				jobs = append(jobs, EscalationNotifyArgs{EscalationID: e.ID, EventID: evID, Recipient: u})
+			}
+			if escalate {
+				for _, u := range pol.EscalateTo {
+					if !slices.Contains(recipients, u) {
+						jobs = append(jobs, EscalationNotifyArgs{EscalationID: e.ID, EventID: evID, Recipient: u})
+					}
+				}
+				if unanswered == pol.EscalateAfter+1 {
+					// The first escalation of this silence: the channel message shows it.
+					jobs = append(jobs, EscalationPostArgs{EscalationID: e.ID})
+				}
 			}
 			if err := s.enqueue(ctx, tx, jobs...); err != nil {
 				return err
@@ -501,6 +575,7 @@ var EscalationColumns = []string{
 	"id", "created_at", "reporter_id", "team", "account", "severity", "revenue_at_risk", "summary",
 	"status", "owner_id", "acknowledged_at", "resolved_at", "resolution",
 	"currency", "needed", "ack_due_at", "resolve_due_at", "hide_name", "source",
+	"reopened", "confirmed_at", "top_performer", "escalated_at", "confirm_expired_at",
 }
 
 const selectEscalationsForExport = `SELECT ` + escalationColumns + `
@@ -528,7 +603,8 @@ func (s *Store) ExportEscalations(ctx context.Context, w io.Writer, format strin
 		e := r.escalation()
 		if err := tw.write(e.ID, e.CreatedAt, e.ReporterID, e.Team, e.Account, string(e.Severity), e.RevenueAtRisk, e.Summary,
 			string(e.Status), e.OwnerID, e.AcknowledgedAt, e.ResolvedAt, e.Resolution,
-			e.Currency, e.Needed, e.AckDueAt, e.ResolveDueAt, e.HideName, string(e.Source)); err != nil {
+			e.Currency, e.Needed, e.AckDueAt, e.ResolveDueAt, e.HideName, string(e.Source),
+			int64(e.Reopened), e.ConfirmedAt, e.TopPerformer, e.EscalatedAt, e.ConfirmExpiredAt); err != nil {
 			return n, fmt.Errorf("export escalations: %w", err)
 		}
 		n++

@@ -38,6 +38,10 @@ func TestTransitionEveryPair(t *testing.T) {
 			feedback.ActionAcknowledge: illegal, feedback.ActionResolve: illegal,
 			feedback.ActionWontFix: illegal, feedback.ActionReassign: illegal,
 		},
+		feedback.StatusConfirmed: {
+			feedback.ActionAcknowledge: illegal, feedback.ActionResolve: illegal,
+			feedback.ActionWontFix: illegal, feedback.ActionReassign: illegal,
+		},
 		feedback.StatusWontFix: {
 			feedback.ActionAcknowledge: illegal, feedback.ActionResolve: illegal,
 			feedback.ActionWontFix: illegal, feedback.ActionReassign: illegal,

@@ -17,6 +17,8 @@ type Org struct {
 	Currency string
 	// Regions are the choices for "Region or segment"; empty: free text.
 	Regions []string
+	// TopPerformers says whose escalations carry a top performer's weight.
+	TopPerformers TopPerformerPolicy
 }
 
 // EscalationPolicy holds the SLA defaults of dropped-ball escalations.
@@ -25,6 +27,14 @@ type EscalationPolicy struct {
 	AckWithin     time.Duration
 	ResolveWithin time.Duration
 	RemindEvery   time.Duration
+	// EscalateAfter unanswered reminders, each further one also goes to EscalateTo
+	// (users, or a channel); none: reminders stay with the owners.
+	EscalateAfter int
+	EscalateTo    []string
+	// ConfirmWithin is how long the reporter is asked "did this fix it?"; 0: not asked.
+	ConfirmWithin time.Duration
+	// BusinessHours are when reminders go out; the zero value is always.
+	BusinessHours BusinessHours
 }
 
 // Team is a function that can be held accountable.
@@ -46,6 +56,15 @@ func (o *Org) Team(key string) (Team, bool) {
 		return Team{}, false
 	}
 	return o.Teams[i], true
+}
+
+// Leadership are who a reporter's request to review a won't fix goes to: EscalateTo,
+// or the admins when nobody is named there.
+func (o *Org) Leadership() []string {
+	if len(o.Escalations.EscalateTo) > 0 {
+		return o.Escalations.EscalateTo
+	}
+	return o.Admins
 }
 
 // IsAdmin reports whether the user may act on any escalation.

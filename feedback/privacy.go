@@ -72,9 +72,12 @@ UPDATE feedback SET reporter_id = $2, hide_name = true, message_url = '',
 WHERE reporter_id = $1`
 	forgetReporter = `
 UPDATE escalations SET reporter_id = $2, hide_name = true, summary = $3,
-    needed = CASE WHEN needed <> '' THEN $3 ELSE '' END
+    needed = CASE WHEN needed <> '' THEN $3 ELSE '' END,
+    reporter_note = CASE WHEN reporter_note <> '' THEN $3 ELSE '' END
 WHERE reporter_id = $1`
-	forgetOwner = `
+	// Their place in the last ranking goes too (their won feedback is no longer theirs).
+	forgetTopPerformer = `DELETE FROM top_performers WHERE user_id = $1`
+	forgetOwner        = `
 UPDATE escalations SET owner_id = $2, resolution = CASE WHEN resolution <> '' THEN $3 ELSE '' END
 WHERE owner_id = $1`
 	forgetActor = `
@@ -110,6 +113,7 @@ func (s *Store) Forget(ctx context.Context, userID string, apply bool) (ForgetCo
 			{forgetReporter, []any{userID, Forgotten, RemovedText}},
 			{forgetOwner, []any{userID, Forgotten, RemovedText}},
 			{forgetActor, []any{userID, Forgotten, RemovedText}},
+			{forgetTopPerformer, []any{userID}},
 			{forgetPending, []any{userID}},
 		} {
 			if _, err := tx.Exec(ctx, step.sql, step.args...); err != nil {

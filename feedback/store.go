@@ -31,6 +31,8 @@ type Store struct {
 	log  *slog.Logger
 	// Catalogue is the theme catalogue kept in the same database.
 	Catalogue *catalogue.Store
+	// dealValues ranks top performers.
+	dealValues DealValues
 }
 
 // StoreOptions configure a Store.
@@ -38,6 +40,9 @@ type StoreOptions struct {
 	// Now is the clock; tests control it. Default time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
+	// DealValues is where top performers' won deal values come from. Default: won
+	// feedback (FeedbackDealValues).
+	DealValues DealValues
 }
 
 // NewStore returns a store on pool; it enqueues jobs through an insert-only River client.
@@ -52,7 +57,11 @@ func NewStore(pool *pgxpool.Pool, opts StoreOptions) (*Store, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Store{pool: pool, jobs: jobs, now: opts.Now, log: opts.Logger, Catalogue: catalogue.NewStore(pool, opts.Now)}, nil
+	if opts.DealValues == nil {
+		opts.DealValues = FeedbackDealValues{}
+	}
+	return &Store{pool: pool, jobs: jobs, now: opts.Now, log: opts.Logger, Catalogue: catalogue.NewStore(pool, opts.Now),
+		dealValues: opts.DealValues}, nil
 }
 
 // Pool is the store's connection pool.

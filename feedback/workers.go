@@ -20,7 +20,8 @@ type RemindWorker struct {
 	Log   *slog.Logger
 }
 
-// Work sends the reminders that are due.
+// Work sends the reminders that are due and closes the "did this fix it?" questions
+// nobody answered in time.
 func (w *RemindWorker) Work(ctx context.Context, _ *river.Job[RemindArgs]) error {
 	n, err := w.Store.SendDueReminders(ctx, w.Org)
 	if err != nil {
@@ -28,6 +29,13 @@ func (w *RemindWorker) Work(ctx context.Context, _ *river.Job[RemindArgs]) error
 	}
 	if n > 0 {
 		w.Log.Info("escalation reminders sent", "escalations", n)
+	}
+	x, err := w.Store.ExpireConfirmations(ctx)
+	if err != nil {
+		return err
+	}
+	if x > 0 {
+		w.Log.Info("unanswered confirmations closed; those escalations stay closed, unconfirmed", "escalations", x)
 	}
 	return nil
 }

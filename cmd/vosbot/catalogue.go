@@ -38,15 +38,23 @@ func orgFromConfig(cfg *config.Config) *feedback.Org {
 		Location: cfg.Location,
 		Admins:   slices.Clone(cfg.Admins),
 		Escalations: feedback.EscalationPolicy{Channel: cfg.Escalations.Channel, AckWithin: cfg.Escalations.AckWithin,
-			ResolveWithin: cfg.Escalations.ResolveWithin, RemindEvery: cfg.Escalations.RemindEvery},
+			ResolveWithin: cfg.Escalations.ResolveWithin, RemindEvery: cfg.Escalations.RemindEvery,
+			EscalateAfter: cfg.Escalations.EscalateAfter, EscalateTo: slices.Clone(cfg.Escalations.EscalateTo),
+			ConfirmWithin: cfg.Escalations.ConfirmWithin, BusinessHours: businessHours(cfg.Escalations.BusinessHours)},
 		Currency: cfg.Currency,
 		Regions:  slices.Clone(cfg.Regions),
+		TopPerformers: feedback.TopPerformerPolicy{Window: cfg.TopPerformers.Window, Share: cfg.TopPerformers.Share,
+			Always: slices.Clone(cfg.TopPerformers.Always)},
 	}
 	for _, t := range cfg.Teams {
 		o.Teams = append(o.Teams, feedback.Team{Key: t.Key, Name: t.Name, Owners: slices.Clone(t.Owners), Channel: t.Channel,
 			AckWithin: t.AckWithin, ResolveWithin: t.ResolveWithin})
 	}
 	return o
+}
+
+func businessHours(b config.BusinessHours) feedback.BusinessHours {
+	return feedback.BusinessHours{Start: b.Start, End: b.End, Days: slices.Clone(b.Days)}
 }
 
 // digests are the configured digests.

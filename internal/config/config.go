@@ -51,6 +51,8 @@ type Config struct {
 	Regions  []string
 	Digests  []Digest
 	LLM      LLM
+	// TopPerformers says whose escalations carry a top performer's weight.
+	TopPerformers TopPerformers
 }
 
 // Escalations holds the SLA defaults of dropped-ball escalations.
@@ -59,6 +61,11 @@ type Escalations struct {
 	AckWithin     time.Duration
 	ResolveWithin time.Duration
 	RemindEvery   time.Duration
+	// EscalateAfter unanswered reminders, each further one also goes to EscalateTo.
+	EscalateAfter int
+	EscalateTo    []string
+	ConfirmWithin time.Duration
+	BusinessHours BusinessHours
 }
 
 // Team is a function that can be held accountable.
@@ -152,6 +159,12 @@ type file struct {
 		AckWithin     string `yaml:"ack_within"`
 		ResolveWithin string `yaml:"resolve_within"`
 		RemindEvery   string `yaml:"remind_every"`
+		// The loop: see loop.go.
+		EscalateAfter *int     `yaml:"escalate_after"`
+		EscalateTo    []string `yaml:"escalate_to"`
+		ConfirmWithin string   `yaml:"confirm_within"`
+		BusinessHours string   `yaml:"business_hours"`
+		BusinessDays  []string `yaml:"business_days"`
 	} `yaml:"escalations"`
 	Teams []struct {
 		Key           string   `yaml:"key"`
@@ -183,6 +196,7 @@ type file struct {
 		BatchSize int    `yaml:"batch_size"`
 		MaxChars  int    `yaml:"max_chars"`
 	} `yaml:"llm"`
+	TopPerformers topPerformersFile `yaml:"top_performers"`
 }
 
 // Default returns the built-in configuration used when there is no file.
@@ -407,6 +421,9 @@ func (v validator) config(f *file) (*Config, error) {
 	}
 	if c.Escalations.ResolveWithin < c.Escalations.AckWithin {
 		return nil, v.fail([]any{"escalations", "resolve_within"}, "resolve_within (%s) is shorter than ack_within (%s)", c.Escalations.ResolveWithin, c.Escalations.AckWithin)
+	}
+	if err := v.loop(f, c); err != nil {
+		return nil, err
 	}
 
 	teamAt := map[string]int{}
