@@ -53,7 +53,7 @@ func (b *Builder) BuildWith(ctx context.Context, q Querier, d Definition, p Peri
 		starts[i], ends[i] = pp.Start, pp.End
 	}
 	steps := []func(context.Context, Querier, *Report, []time.Time, []time.Time) error{
-		b.outcomes, b.themes, b.competitors, b.participation, b.scorecard, b.loop, b.escalationThemes, b.overdue, b.llm,
+		b.outcomes, b.themes, b.disagreements, b.competitors, b.participation, b.scorecard, b.loop, b.escalationThemes, b.overdue, b.llm,
 	}
 	for _, step := range steps {
 		if err := step(ctx, q, r, starts, ends); err != nil {

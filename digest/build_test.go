@@ -371,6 +371,11 @@ func TestQuotesProveTheirTheme(t *testing.T) {
 	if got := fmt.Sprint(quotes); got != "map[integration:[C] price:[A E]]" {
 		t.Errorf("quotes by theme = %s, want price: A then E, integration: C", got)
 	}
+	// Only B's rep named a reason its words are not mainly about.
+	if len(r.Disagreements) != 1 || r.Disagreements[0].ReporterID != "U0BEN" || fmt.Sprint(r.Disagreements[0].RepSays) != "[Integrations]" ||
+		r.Disagreements[0].WordsSay != "Price or packaging" {
+		t.Errorf("disagreements = %+v, want B: rep says Integrations, the words say Price or packaging", r.Disagreements)
+	}
 }
 
 // TestEscalationThemes: the promises section says what the dropped balls raised in the

@@ -102,6 +102,9 @@ func build(r *Report, s style) content {
 		if ts := themeSection("Why we win", r.WinThemes, r.Currency, s); ts != nil {
 			c.Sections = append(c.Sections, *ts)
 		}
+		if ds := disagreementSection(r, s); ds != nil {
+			c.Sections = append(c.Sections, *ds)
+		}
 		if cs := competitorSection(r, s); cs != nil {
 			c.Sections = append(c.Sections, *cs)
 		}

@@ -56,7 +56,11 @@ func fixedReport() *Report {
 			{Key: "integration", Name: "Integrations", Count: 3, ByRep: 3, InText: 3, PreviousAverage: 3,
 				Values: []int64{0, 0, 2e7, 2e7, 0, 1e7, 0, 0, 3e7, 1e7, 0, 2e7, 15e6}, Verbatims: []Verbatim{{Text: "No <https://evil|Salesforce> sync", Account: "Initech", ReporterID: "U0BEN"}}},
 		},
-		WinThemes:   []ThemeStat{{Key: "support", Name: "Support and customer success", Count: 4, ByRep: 2, InText: 4, PreviousAverage: 4.5}},
+		WinThemes: []ThemeStat{{Key: "support", Name: "Support and customer success", Count: 4, ByRep: 2, InText: 4, PreviousAverage: 4.5}},
+		Disagreements: []Disagreement{
+			{Account: "Initech <x>", ReporterID: "U0BEN", RepSays: []string{"Price or packaging"}, WordsSay: "Implementation effort"},
+			{Account: "Hooli", RepSays: []string{"Price or packaging", "Timing & priorities"}, WordsSay: "Missing feature"},
+		},
 		Competitors: []CompetitorStat{{Name: "Gong", Met: 6, Won: 2, Lost: 4}, {Name: "Clari <beta>", Met: 2, Won: 1, Lost: 0, NoDecision: 1}},
 		Teams: []TeamStat{
 			{Key: "product", Name: "Product", Raised: 3, AckDecided: 3, AckOnTime: 2, Resolved: 1, MedianResolve: 52 * time.Hour, StillOpen: 4, OldestOpenID: 12, OldestOpenAge: 19*24*time.Hour + 3*time.Hour,

@@ -30,6 +30,8 @@ type Report struct {
 	LossThemes  []ThemeStat
 	WinThemes   []ThemeStat
 	Competitors []CompetitorStat
+	// Disagreements are up to three deals where the rep's reasons and their words differ.
+	Disagreements []Disagreement
 
 	Teams []TeamStat
 	// EscalationThemes are what the dropped balls raised in the period were about:
