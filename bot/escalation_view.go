@@ -283,8 +283,8 @@ func escalationText(e feedback.Escalation, cfg *config.Config) string {
 
 // notification is a message to one person (or the escalation's thread) about an event.
 type notification struct {
-	Text   string
-	Blocks []slack.Block
+	Text   string        `json:"text"`
+	Blocks []slack.Block `json:"blocks"`
 }
 
 // escalationNotification words an event for its recipient: the reporter hears what

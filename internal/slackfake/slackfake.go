@@ -5,6 +5,14 @@
 // (measuring the latency), redelivers an envelope whose socket dropped before the ack,
 // and can answer any method with 429 + Retry-After or a 5xx.
 //
+// It is as strict as Slack where vosbot can go wrong: views and messages are refused
+// (invalid_arguments, or invalid_blocks for a message, with response_metadata.messages)
+// for Slack's limits on blocks and texts, a duplicate block_id, a static select without
+// options or with over 100, an option whose text is over 75 or value over 150
+// characters; the answer to a type-ahead is held to the same rules, and an ack of 20 KB
+// or more is dropped. User text in a slash command and in a shortcut's message arrives
+// entity-encoded, as Slack sends it (SlackText).
+//
 // slack-go retries 429 (honouring Retry-After) and 5xx only when the client is built with
 // slack.OptionRetryConfig; vosbot's bot.NewClient does so.
 package slackfake
@@ -429,7 +437,9 @@ func (s *Server) checkMessage(c Call) map[string]any {
 		return fail("msg_too_long")
 	}
 	if errs := validateBlocks(raw(c.Param("blocks")), maxMessageBlocks); len(errs) > 0 {
-		return map[string]any{"ok": false, "error": "invalid_blocks", "errors": errs}
+		// Slack answers a message's bad blocks with invalid_blocks (a view's with
+		// invalid_arguments), the reasons in errors and in response_metadata.messages.
+		return map[string]any{"ok": false, "error": "invalid_blocks", "errors": errs, "response_metadata": map[string]any{"messages": errs}}
 	}
 	if md := c.Param("metadata"); md != "" {
 		if _, ok := validateMetadata(md); !ok {
@@ -854,6 +864,11 @@ func (s *Server) readAcks(k *socket) {
 		if err != nil {
 			return
 		}
+		if len(data) >= maxAckSize {
+			// Slack drops an ack this large without a word: the envelope stays unacked.
+			s.opts.Logf("slackfake: ack of %d bytes dropped (Slack drops acks of 20 KB or more)", len(data))
+			continue
+		}
 		var ack struct {
 			EnvelopeID string          `json:"envelope_id"`
 			Payload    json.RawMessage `json:"payload"`
@@ -927,6 +942,9 @@ type delivery struct {
 	acked   chan Ack
 	lost    chan struct{}
 }
+
+// maxAckSize is the size from which Slack silently drops a Socket Mode ack.
+const maxAckSize = 20 * 1024
 
 // ErrNotAcked means an envelope was not acked in time on any attempt.
 var ErrNotAcked = errors.New("slackfake: envelope not acked")
@@ -1023,9 +1041,11 @@ func (s *Server) trigger(id string) string {
 	return id
 }
 
-// SlashCommand delivers a slash command (a trigger id is made up when empty).
+// SlashCommand delivers a slash command (a trigger id is made up when empty). Its text
+// is what the user typed, and goes out as Slack sends it: entity-encoded (SlackText).
 func (s *Server) SlashCommand(ctx context.Context, cmd slack.SlashCommand) (Ack, error) {
 	cmd.TriggerID = s.trigger(cmd.TriggerID)
+	cmd.Text = SlackText(cmd.Text)
 	if cmd.TeamID == "" {
 		cmd.TeamID, cmd.TeamDomain = "T0FAKE", "fake"
 	}
@@ -1040,9 +1060,14 @@ func (s *Server) SlashCommand(ctx context.Context, cmd slack.SlashCommand) (Ack,
 }
 
 // Interaction delivers a view submission, button press, shortcut, suggestion request or
-// closed view (a trigger id is made up when empty).
+// closed view (a trigger id is made up when empty). A message shortcut's message text is
+// what its author typed, and goes out as Slack sends it: entity-encoded (SlackText).
+// The options a suggestion request is answered with are held to Slack's limits.
 func (s *Server) Interaction(ctx context.Context, cb slack.InteractionCallback) (Ack, error) {
 	cb.TriggerID = s.trigger(cb.TriggerID)
+	if cb.Type == slack.InteractionTypeMessageAction {
+		cb.Message.Text = SlackText(cb.Message.Text)
+	}
 	if cb.Team.ID == "" {
 		cb.Team.ID, cb.Team.Domain = "T0FAKE", "fake"
 	}
@@ -1050,8 +1075,18 @@ func (s *Server) Interaction(ctx context.Context, cb slack.InteractionCallback) 
 	if err != nil {
 		return Ack{}, err
 	}
-	return s.Envelope(ctx, "interactive", payload)
+	ack, err := s.Envelope(ctx, "interactive", payload)
+	if err == nil && cb.Type == slack.InteractionTypeBlockSuggestion && !s.opts.SkipLimits {
+		if errs := validateOptionsResponse(ack.Payload); len(errs) > 0 {
+			return ack, fmt.Errorf("%w: %s", ErrInvalidOptions, strings.Join(errs, "; "))
+		}
+	}
+	return ack, err
 }
+
+// ErrInvalidOptions means a suggestion request was answered with options Slack refuses
+// (more than 100, text over 75 or value over 150 characters); Slack shows the user none.
+var ErrInvalidOptions = errors.New("slackfake: suggestion answered with invalid options")
 
 // Event delivers an Events API event; inner is the event object (with its "type").
 func (s *Server) Event(ctx context.Context, inner any) (Ack, error) {
