@@ -17,7 +17,7 @@ import (
 
 // escalationCommand opens the modal pre-filled from "/dropped-ball billing invoice sent twice".
 func (b *Bot) escalationCommand(ctx context.Context, cmd slack.SlashCommand) {
-	team, summary := feedback.SplitTeam(cmd.Text, b.deps.Config)
+	team, summary := feedback.SplitTeam(fromSlack(cmd.Text), b.deps.Config)
 	b.openEscalation(ctx, cmd.TriggerID, cmd.UserID, cmd.ChannelID, feedback.EscalationDraft{Team: team, Summary: summary, Source: feedback.SourceSlashCommand})
 }
 
@@ -80,6 +80,12 @@ func (b *Bot) escalationButton(ctx context.Context, cb slack.InteractionCallback
 	case feedback.ActionResolve, feedback.ActionWontFix:
 		b.openView(ctx, cb, noteModal(e, action, cb.Channel.ID))
 	case feedback.ActionReassign:
+		if otherTeams(b.deps.Config.Teams, e.Team) == 0 {
+			// A button from before the other teams were removed: a select with no
+			// options would not open.
+			b.tell(ctx, cb.Channel.ID, cb.User.ID, fmt.Sprintf("There is no other team to reassign dropped ball #%d to. Nothing was changed.", e.ID))
+			return
+		}
 		b.openView(ctx, cb, reassignModal(e, b.deps.Config.Teams, cb.Channel.ID))
 	}
 }

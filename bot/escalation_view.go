@@ -156,6 +156,17 @@ func reassignModal(e feedback.Escalation, teams []config.Team, channel string) s
 	}
 }
 
+// otherTeams counts the teams an escalation of team could be reassigned to.
+func otherTeams(teams []config.Team, team string) int {
+	n := 0
+	for _, t := range teams {
+		if t.Key != team {
+			n++
+		}
+	}
+	return n
+}
+
 // escalationHeadline is the one-line description of an escalation.
 func escalationHeadline(e feedback.Escalation) string {
 	account := "a customer"
@@ -265,8 +276,10 @@ func escalationBlocks(e feedback.Escalation, cfg *config.Config, now time.Time, 
 		buttons = append(buttons,
 			blockkit.Button(actResolve, id, "Resolve", ""),
 			blockkit.Button(actWontFix, id, "Won't fix", slack.StyleDanger),
-			blockkit.Button(actReassign, id, "Reassign", ""),
 		)
+		if otherTeams(cfg.Teams, e.Team) > 0 {
+			buttons = append(buttons, blockkit.Button(actReassign, id, "Reassign", ""))
+		}
 		blocks = append(blocks, slack.NewActionBlock(fmt.Sprintf("escalation_%d", e.ID), buttons...))
 	}
 	return blocks

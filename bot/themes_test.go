@@ -19,6 +19,8 @@ func TestHomeEmergingGolden(t *testing.T) {
 	}
 	golden(t, "home_admin_emerging", homeView(homeData{UserID: "U0ADMIN", Admin: true, Emerging: emerging, Reasons: testReasons, Config: testConfig(t)}))
 	golden(t, "home_admin_no_emerging", homeView(homeData{UserID: "U0ADMIN", Admin: true, Reasons: testReasons, Config: testConfig(t)}))
+	// Past 100 catalogue themes, "Merge into…" is a type-ahead.
+	golden(t, "home_admin_many_themes", homeView(homeData{UserID: "U0ADMIN", Admin: true, Emerging: emerging[1:], Reasons: manyReasons(101), Config: testConfig(t)}))
 }
 
 func themeStatus(t *testing.T, h *harness, key string) string {

@@ -49,6 +49,9 @@ type Options struct {
 	AckTimeout time.Duration
 	// Logf receives a line per notable thing (t.Logf in tests).
 	Logf func(format string, args ...any)
+	// PermalinkBase is the workspace URL permalinks start with. Default
+	// https://fake.slack.com/ (an Enterprise Grid or GovSlack workspace has its own).
+	PermalinkBase string
 	// SkipLimits turns off the check of Slack's limits on blocks and views: load tests
 	// measure vosbot, and that check is work Slack does on its own servers.
 	SkipLimits bool
@@ -159,6 +162,9 @@ func New(opts Options) *Server {
 	}
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
+	}
+	if opts.PermalinkBase == "" {
+		opts.PermalinkBase = "https://fake.slack.com/"
 	}
 	s := &Server{
 		opts: opts, changed: make(chan struct{}), failures: map[string][]failure{}, handlers: map[string]func(Call) (int, any){}, delays: map[string]time.Duration{},
@@ -360,7 +366,23 @@ func (s *Server) answer(c Call) map[string]any {
 		s.messages[ch] = append(s.messages[ch], m)
 		return map[string]any{"ok": true, "message_ts": m.TS}
 	case "chat.getPermalink":
-		return map[string]any{"ok": true, "channel": c.Param("channel"), "permalink": "https://fake.slack.com/archives/" + c.Param("channel") + "/p" + strings.ReplaceAll(c.Param("message_ts"), ".", "")}
+		// Only Slack knows a message's link: the workspace's (or Grid org's) domain, and
+		// the thread of a reply. No scope is needed.
+		ch, ts := c.Param("channel"), c.Param("message_ts")
+		if code, ok := s.missing[ch]; ok {
+			return fail(code)
+		}
+		if ch == "" {
+			return fail("channel_not_found")
+		}
+		if ts == "" {
+			return fail("message_not_found")
+		}
+		link := s.opts.PermalinkBase + "archives/" + ch + "/p" + strings.ReplaceAll(ts, ".", "")
+		if m := s.find(ch, ts); m != nil && m.ThreadTS != "" && m.ThreadTS != m.TS {
+			link += "?thread_ts=" + m.ThreadTS + "&cid=" + ch
+		}
+		return map[string]any{"ok": true, "channel": ch, "permalink": link}
 	case "conversations.open":
 		users := c.Param("users")
 		if users == "" {

@@ -317,3 +317,35 @@ func TestOversizedAckDropped(t *testing.T) {
 		t.Errorf("an ack of over 20 KB counted: %v", err)
 	}
 }
+
+func TestPermalink(t *testing.T) {
+	t.Parallel()
+	s := New(Options{Logf: t.Logf, PermalinkBase: "https://acme.enterprise.slack.com/"})
+	t.Cleanup(s.Close)
+	api := client(s)
+	ctx := context.Background()
+	_, parent, err := api.PostMessageContext(ctx, "C1", slack.MsgOptionText("parent", false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, reply, err := api.PostMessageContext(ctx, "C1", slack.MsgOptionText("reply", false), slack.MsgOptionTS(parent))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ts, want := range map[string]string{
+		parent: "https://acme.enterprise.slack.com/archives/C1/p" + strings.ReplaceAll(parent, ".", ""),
+		reply:  "https://acme.enterprise.slack.com/archives/C1/p" + strings.ReplaceAll(reply, ".", "") + "?thread_ts=" + parent + "&cid=C1",
+	} {
+		got, err := api.GetPermalinkContext(ctx, &slack.PermalinkParameters{Channel: "C1", Ts: ts})
+		if err != nil || got != want {
+			t.Errorf("permalink of %s = %q, %v; want %q", ts, got, err, want)
+		}
+	}
+	s.SetChannelError("C9", "channel_not_found")
+	if _, err := api.GetPermalinkContext(ctx, &slack.PermalinkParameters{Channel: "C9", Ts: parent}); err == nil {
+		t.Error("a permalink in a missing channel")
+	}
+	if _, err := api.GetPermalinkContext(ctx, &slack.PermalinkParameters{Channel: "C1"}); err == nil {
+		t.Error("a permalink without a message")
+	}
+}
