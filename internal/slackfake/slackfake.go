@@ -19,6 +19,7 @@ package slackfake
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -515,7 +516,10 @@ func (s *Server) find(channel, ts string) *Message {
 	return nil
 }
 
-// history answers conversations.history: newest first, honouring limit, oldest and latest.
+// history answers conversations.history as Slack does: newest first, at most limit
+// messages (default 100, at most 999), only those after oldest and up to latest (both
+// exclusive unless inclusive), thread replies left out, and the rest by cursor: has_more
+// and response_metadata.next_cursor, which the next call passes back.
 func (s *Server) history(c Call) map[string]any {
 	ch := c.Param("channel")
 	if code, ok := s.missing[ch]; ok {
@@ -525,20 +529,46 @@ func (s *Server) history(c Call) map[string]any {
 	if limit <= 0 {
 		limit = 100
 	}
+	limit = min(limit, maxHistoryLimit)
 	oldest, _ := strconv.ParseFloat(c.Param("oldest"), 64)
 	latest, _ := strconv.ParseFloat(c.Param("latest"), 64)
+	inclusive := c.Param("inclusive") == "true" || c.Param("inclusive") == "1"
 	withMeta := c.Param("include_all_metadata") == "true" || c.Param("include_all_metadata") == "1"
-	var out []map[string]any
+	// The cursor names the message the page starts at.
+	startTS := ""
+	if cur := c.Param("cursor"); cur != "" {
+		b, err := base64.StdEncoding.DecodeString(cur)
+		ts, ok := strings.CutPrefix(string(b), "next_ts:")
+		if err != nil || !ok || ts == "" {
+			return fail("invalid_cursor")
+		}
+		startTS = ts
+	}
+	var match []*Message
 	msgs := s.messages[ch]
-	for i := len(msgs) - 1; i >= 0 && len(out) < limit; i-- {
+	for i := len(msgs) - 1; i >= 0; i-- {
 		m := msgs[i]
-		if m.Deleted || m.Ephemeral || m.ThreadTS != "" {
+		if m.Deleted || m.Ephemeral || (m.ThreadTS != "" && m.ThreadTS != m.TS) {
 			continue
 		}
 		f, _ := strconv.ParseFloat(m.TS, 64)
-		if (oldest > 0 && f < oldest) || (latest > 0 && f > latest) {
+		if oldest > 0 && (f < oldest || (f == oldest && !inclusive)) {
 			continue
 		}
+		if latest > 0 && (f > latest || (f == latest && !inclusive)) {
+			continue
+		}
+		match = append(match, m)
+	}
+	if startTS != "" {
+		i := slices.IndexFunc(match, func(m *Message) bool { return m.TS == startTS })
+		if i < 0 {
+			return fail("invalid_cursor")
+		}
+		match = match[i:]
+	}
+	out := []map[string]any{}
+	for _, m := range match[:min(limit, len(match))] {
 		item := map[string]any{"type": "message", "user": "U0BOT", "bot_id": "B0BOT", "text": m.Text, "ts": m.TS}
 		if len(m.Blocks) > 0 {
 			item["blocks"] = m.Blocks
@@ -548,11 +578,15 @@ func (s *Server) history(c Call) map[string]any {
 		}
 		out = append(out, item)
 	}
-	if out == nil {
-		out = []map[string]any{}
+	resp := map[string]any{"ok": true, "messages": out, "has_more": len(match) > limit}
+	if len(match) > limit {
+		resp["response_metadata"] = map[string]any{"next_cursor": base64.StdEncoding.EncodeToString([]byte("next_ts:" + match[limit].TS))}
 	}
-	return map[string]any{"ok": true, "messages": out, "has_more": false}
+	return resp
 }
+
+// maxHistoryLimit is the most messages one conversations.history page returns.
+const maxHistoryLimit = 999
 
 // ----- control and inspection -----
 

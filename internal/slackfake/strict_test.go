@@ -349,3 +349,61 @@ func TestPermalink(t *testing.T) {
 		t.Error("a permalink without a message")
 	}
 }
+
+// TestHistoryPagesLikeSlack: conversations.history gives a page, newest first, and the
+// rest by cursor; oldest is exclusive unless inclusive; thread replies are left out.
+func TestHistoryPagesLikeSlack(t *testing.T) {
+	t.Parallel()
+	s := newFake(t)
+	api := client(s)
+	ctx := context.Background()
+	var posted []string
+	for i := range 25 {
+		_, ts, err := api.PostMessageContext(ctx, "C1", slack.MsgOptionText(fmt.Sprint("m", i), false))
+		if err != nil {
+			t.Fatal(err)
+		}
+		posted = append(posted, ts)
+	}
+	if _, _, err := api.PostMessageContext(ctx, "C1", slack.MsgOptionText("reply", false), slack.MsgOptionTS(posted[3])); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	pages := 0
+	params := &slack.GetConversationHistoryParameters{ChannelID: "C1", Limit: 10, Oldest: posted[2]}
+	for {
+		h, err := api.GetConversationHistoryContext(ctx, params)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		if len(h.Messages) > 10 {
+			t.Fatalf("a page of %d messages", len(h.Messages))
+		}
+		for _, m := range h.Messages {
+			got = append(got, m.Text)
+		}
+		if !h.HasMore {
+			if h.ResponseMetaData.NextCursor != "" {
+				t.Error("a cursor without has_more")
+			}
+			break
+		}
+		params.Cursor = h.ResponseMetaData.NextCursor
+	}
+	// m24 … m3: after oldest (m2, exclusive), newest first, no reply.
+	var want []string
+	for i := 24; i >= 3; i-- {
+		want = append(want, fmt.Sprint("m", i))
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") || pages != 3 {
+		t.Errorf("%d pages: %v\nwant %v", pages, got, want)
+	}
+	h, err := api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{ChannelID: "C1", Limit: 1, Oldest: posted[24], Inclusive: true})
+	if err != nil || len(h.Messages) != 1 || h.Messages[0].Text != "m24" || h.HasMore {
+		t.Errorf("inclusive oldest: %+v %v", h, err)
+	}
+	if _, err := api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{ChannelID: "C1", Cursor: "bogus"}); err == nil {
+		t.Error("a bogus cursor was accepted")
+	}
+}
