@@ -30,14 +30,14 @@ ORDER BY 1, 2`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	type column struct{ Table, Name string }
-	cols, err := pgx.CollectRows(rows, pgx.RowToStructByPos[column])
+	cols, err := pgx.CollectRows(rows, pgx.RowToStructByPos[textColumn])
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(cols) < 20 {
 		t.Fatalf("only %d text columns found: %v", len(cols), cols)
 	}
+	t.Logf("searching %d text columns of %d tables for %q", len(cols), countTables(cols), needle)
 	var found []string
 	for _, c := range cols {
 		q := fmt.Sprintf(`SELECT count(*) FROM %s WHERE strpos(%s::text, $1) > 0`, pgx.Identifier{c.Table}.Sanitize(), pgx.Identifier{c.Name}.Sanitize())
@@ -50,6 +50,16 @@ ORDER BY 1, 2`)
 		}
 	}
 	return found
+}
+
+type textColumn struct{ Table, Name string }
+
+func countTables(cols []textColumn) int {
+	seen := map[string]bool{}
+	for _, c := range cols {
+		seen[c.Table] = true
+	}
+	return len(seen)
 }
 
 const (
