@@ -17,7 +17,7 @@ import (
 
 // escalationCommand opens the modal pre-filled from "/dropped-ball billing invoice sent twice".
 func (b *Bot) escalationCommand(ctx context.Context, cmd slack.SlashCommand) {
-	team, summary := feedback.SplitTeam(cmd.Text, b.deps.Org)
+	team, summary := feedback.SplitTeam(fromSlack(cmd.Text), b.deps.Org)
 	b.openEscalation(ctx, cmd.TriggerID, cmd.UserID, cmd.ChannelID, feedback.EscalationDraft{Team: team, Summary: summary, Source: feedback.SourceSlashCommand})
 }
 
@@ -80,6 +80,12 @@ func (b *Bot) escalationButton(ctx context.Context, cb slack.InteractionCallback
 	case feedback.ActionResolve, feedback.ActionWontFix:
 		b.openView(ctx, cb, noteModal(e, action, cb.Channel.ID))
 	case feedback.ActionReassign:
+		if otherTeams(b.deps.Org.Teams, e.Team) == 0 {
+			// A button from before the other teams were removed: a select with no
+			// options would not open.
+			b.tell(ctx, cb.Channel.ID, cb.User.ID, fmt.Sprintf("There is no other team to reassign dropped ball #%d to. Nothing was changed.", e.ID))
+			return
+		}
 		b.openView(ctx, cb, reassignModal(e, b.deps.Org.Teams, cb.Channel.ID))
 	}
 }
@@ -238,24 +244,35 @@ func (b *Bot) postEscalation(ctx context.Context, id int64, retried bool) error 
 const escalationMetadataEvent = "vosbot_escalation"
 
 // findEscalationPost looks for the escalation's message among the channel's messages
-// since it was raised; "" when it is not there or the channel cannot be read.
+// since it was raised, page after page (a busy channel may hold hundreds after it); ""
+// when it is not there or the channel cannot be read.
 func (b *Bot) findEscalationPost(ctx context.Context, channel string, e feedback.Escalation) string {
-	h, err := b.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
+	params := &slack.GetConversationHistoryParameters{
 		ChannelID: channel, Limit: 200, IncludeAllMetadata: true,
 		Oldest: fmt.Sprintf("%d.000000", e.CreatedAt.Add(-time.Hour).Unix()),
-	})
-	if err != nil {
-		b.log.Warn("could not read the channel to check for an earlier post; posting", "escalation_id", e.ID, "channel", channel, "error", err)
-		return ""
 	}
 	want := strconv.FormatInt(e.ID, 10)
-	for _, m := range h.Messages {
-		if m.Metadata.EventType == escalationMetadataEvent && m.Metadata.EventPayload["escalation_id"] == want {
-			return m.Timestamp
+	for range historyPages {
+		h, err := b.api.GetConversationHistoryContext(ctx, params)
+		if err != nil {
+			b.log.Warn("could not read the channel to check for an earlier post; posting", "escalation_id", e.ID, "channel", channel, "error", err)
+			return ""
 		}
+		for _, m := range h.Messages {
+			if m.Metadata.EventType == escalationMetadataEvent && m.Metadata.EventPayload["escalation_id"] == want {
+				return m.Timestamp
+			}
+		}
+		if !h.HasMore || h.ResponseMetaData.NextCursor == "" {
+			return ""
+		}
+		params.Cursor = h.ResponseMetaData.NextCursor
 	}
 	return ""
 }
+
+// historyPages bounds an escalation post lookup to the channel's latest 20,000 messages.
+const historyPages = 100
 
 // escalationChannel is where a team's escalations are posted.
 func (b *Bot) escalationChannel(team string) string {

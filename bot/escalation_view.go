@@ -155,6 +155,17 @@ func reassignModal(e feedback.Escalation, teams []feedback.Team, channel string)
 	}
 }
 
+// otherTeams counts the teams an escalation of team could be reassigned to.
+func otherTeams(teams []feedback.Team, team string) int {
+	n := 0
+	for _, t := range teams {
+		if t.Key != team {
+			n++
+		}
+	}
+	return n
+}
+
 // escalationHeadline is the one-line description of an escalation.
 func escalationHeadline(e feedback.Escalation) string {
 	account := "a customer"
@@ -267,8 +278,10 @@ func escalationBlocks(e feedback.Escalation, cfg *feedback.Org, now time.Time, w
 		buttons = append(buttons,
 			blockkit.Button(actResolve, id, "Resolve", ""),
 			blockkit.Button(actWontFix, id, "Won't fix", slack.StyleDanger),
-			blockkit.Button(actReassign, id, "Reassign", ""),
 		)
+		if otherTeams(cfg.Teams, e.Team) > 0 {
+			buttons = append(buttons, blockkit.Button(actReassign, id, "Reassign", ""))
+		}
 		blocks = append(blocks, slack.NewActionBlock(fmt.Sprintf("escalation_%d", e.ID), buttons...))
 	}
 	return blocks
@@ -285,8 +298,8 @@ func escalationText(e feedback.Escalation, cfg *feedback.Org) string {
 
 // notification is a message to one person (or the escalation's thread) about an event.
 type notification struct {
-	Text   string
-	Blocks []slack.Block
+	Text   string        `json:"text"`
+	Blocks []slack.Block `json:"blocks"`
 }
 
 // escalationNotification words an event for its recipient: the reporter hears what

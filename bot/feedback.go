@@ -22,22 +22,40 @@ const saveTimeout = 2 * time.Second
 
 // feedbackCommand opens the modal pre-filled from "/prospect-feedback lost Acme".
 func (b *Bot) feedbackCommand(ctx context.Context, cmd slack.SlashCommand) {
-	outcome, account := feedback.SplitOutcome(cmd.Text)
+	outcome, account := feedback.SplitOutcome(fromSlack(cmd.Text))
 	d := feedback.Draft{Outcome: string(outcome), Account: account, Source: feedback.SourceSlashCommand}
 	b.openFeedback(ctx, cmd.TriggerID, cmd.UserID, cmd.ChannelID, d, 0)
 }
 
+// permalinkTimeout bounds the permalink lookup, which comes before the modal opens and so
+// inside the trigger's 3 s.
+const permalinkTimeout = 700 * time.Millisecond
+
 // feedbackShortcut opens the modal with a message as the prospect's own words.
 func (b *Bot) feedbackShortcut(ctx context.Context, cb slack.InteractionCallback) {
-	d := feedback.Draft{Verbatim: cb.Message.Text, Source: feedback.SourceMessageShortcut}
+	d := feedback.Draft{Verbatim: fromSlack(cb.Message.Text), Source: feedback.SourceMessageShortcut}
 	ts := cb.Message.Timestamp
 	if ts == "" {
 		ts = cb.MessageTs
 	}
-	if cb.Team.Domain != "" && blockkit.ValidID(cb.Channel.ID) && ts != "" {
-		d.MessageURL = fmt.Sprintf("https://%s.slack.com/archives/%s/p%s", cb.Team.Domain, cb.Channel.ID, strings.Replace(ts, ".", "", 1))
+	if blockkit.ValidID(cb.Channel.ID) && ts != "" {
+		d.MessageURL = b.permalink(ctx, cb.Channel.ID, ts)
 	}
 	b.openFeedback(ctx, cb.TriggerID, cb.User.ID, cb.Channel.ID, d, 0)
+}
+
+// permalink asks Slack for a message's link, which only Slack knows for a thread reply,
+// Enterprise Grid or GovSlack; "" when it does not answer in time (the modal opens
+// without the link rather than not at all).
+func (b *Bot) permalink(ctx context.Context, channel, ts string) string {
+	ctx, cancel := context.WithTimeout(ctx, permalinkTimeout)
+	defer cancel()
+	link, err := b.api.GetPermalinkContext(ctx, &slack.PermalinkParameters{Channel: channel, Ts: ts})
+	if err != nil {
+		b.log.Warn("message link not found; the feedback will not link to the message", "channel", channel, "error", err)
+		return ""
+	}
+	return link
 }
 
 func (b *Bot) feedbackForm(ctx context.Context, d feedback.Draft, id int64) feedbackForm {

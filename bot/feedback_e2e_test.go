@@ -36,7 +36,13 @@ func TestSlashCommandOpensPrefilledModal(t *testing.T) {
 		{"no decision Wayne Enterprises", "no_decision", "Wayne Enterprises"},
 		{"no-decision Stark", "no_decision", "Stark"},
 		{"Acme lost", "", "Acme lost"},
-		{"<!channel> <@U1> & co", "", "<!channel> <@U1> & co"},
+		// Slack sends & < > as entities and mentions as markup: the modal shows what was typed.
+		{"<!channel> <@U1> & co", "", "@channel @U1 & co"},
+		{"lost AT&T", "lost", "AT&T"},
+		{"lost AT&amp;T", "lost", "AT&amp;T"},
+		{"lost Bad &amp entity", "lost", "Bad &amp entity"},
+		{"lost <b>Acme</b> 1 > 0", "lost", "<b>Acme</b> 1 > 0"},
+		{"lost <https://acme.example|Acme Corp>", "lost", "Acme Corp (https://acme.example)"},
 	}
 	for _, tt := range tests {
 		ack, trigger := h.slash("/prospect-feedback", "U0REP", tt.text)
@@ -72,12 +78,12 @@ func TestMessageShortcut(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, m := h.openedView("short-1")
-	if got := initial(m, feedback.FieldVerbatim); got != "Prospect said: \"your price is 2x Gong's\"\n<@U0CEO> fyi" {
+	if got := initial(m, feedback.FieldVerbatim); got != "Prospect said: \"your price is 2x Gong's\"\n@U0CEO fyi" {
 		t.Errorf("verbatim = %q", got)
 	}
 	var meta feedbackMeta
 	if err := json.Unmarshal([]byte(m.PrivateMetadata), &meta); err != nil || meta.Source != feedback.SourceMessageShortcut ||
-		meta.MessageURL != "https://acme.slack.com/archives/C0DEALS/p1700000000000200" {
+		meta.MessageURL != "https://fake.slack.com/archives/C0DEALS/p1700000000000200" {
 		t.Errorf("meta = %+v %v", meta, err)
 	}
 }

@@ -116,15 +116,7 @@ func feedbackModal(f feedbackForm) slack.ModalViewRequest {
 	blocks = append(blocks, optional(slack.NewInputBlock(feedback.FieldCompetitors, blockkit.Plain("Competitors"), blockkit.Plain("Everyone they also looked at. Pick a known name or type a new one."), competitors)))
 
 	if len(f.Reasons) > 0 {
-		reasons := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeStatic, blockkit.Plain("Pick the reasons"), feedback.FieldReasons)
-		for _, r := range f.Reasons {
-			o := blockkit.Option(r.Key, r.Name)
-			reasons.Options = append(reasons.Options, o)
-			if slices.Contains(d.Reasons, r.Key) {
-				reasons.InitialOptions = append(reasons.InitialOptions, o)
-			}
-		}
-		blocks = append(blocks, optional(slack.NewInputBlock(feedback.FieldReasons, blockkit.Plain("Why we won or lost"), nil, reasons)))
+		blocks = append(blocks, optional(slack.NewInputBlock(feedback.FieldReasons, blockkit.Plain("Why we won or lost"), nil, reasonsSelect(f.Reasons, d.Reasons))))
 	}
 
 	blocks = append(blocks,
@@ -153,6 +145,25 @@ func feedbackModal(f feedbackForm) slack.ModalViewRequest {
 		PrivateMetadata: string(meta),
 		Blocks:          slack.Blocks{BlockSet: blocks},
 	}
+}
+
+// reasonsSelect offers the reasons: all at once up to Slack's 100 options, by type-ahead
+// (answered by onSuggestion) past them, as accepted themes can make the list grow.
+func reasonsSelect(reasons catalogue.Catalogue, picked []string) *slack.MultiSelectBlockElement {
+	list := reasonChoices(reasons)
+	if len(list) <= maxStaticOptions {
+		el := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeStatic, blockkit.Plain("Pick the reasons"), feedback.FieldReasons)
+		for _, c := range list {
+			el.Options = append(el.Options, blockkit.Option(c.Key, c.Name))
+		}
+		el.InitialOptions = choiceOptions(list, picked, "")
+		return el
+	}
+	el := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeExternal, blockkit.Plain("Type to search the reasons"), feedback.FieldReasons)
+	zero := 0
+	el.MinQueryLength = &zero
+	el.InitialOptions = choiceOptions(list, picked, "")
+	return el
 }
 
 func textInput(id, label, placeholder, hint, initial string, multiline, isOptional bool) *slack.InputBlock {

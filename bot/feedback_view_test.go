@@ -27,6 +27,8 @@ func TestFeedbackModalGolden(t *testing.T) {
 		Reasons: testReasons, Currency: "USD",
 	}))
 	golden(t, "feedback_modal_edit", feedbackModal(feedbackForm{Draft: sampleFeedback().ToDraft(), FeedbackID: 42, Reasons: testReasons, Currency: "USD"}))
+	// Past 100 reasons they are picked by type-ahead.
+	golden(t, "feedback_modal_many_reasons", feedbackModal(feedbackForm{Draft: feedback.Draft{Reasons: []string{"theme_007"}, Source: feedback.SourceSlashCommand}, Reasons: manyReasons(101), Currency: "USD"}))
 }
 
 func sampleFeedback() feedback.Feedback {

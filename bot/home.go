@@ -60,7 +60,7 @@ func homeView(h homeData) slack.HomeTabViewRequest {
 			blocks = append(blocks, blockkit.Context("team_empty", "None open. :tada:"))
 		}
 		for _, e := range h.TeamOpen {
-			blocks = append(blocks, escalationHomeItem(e, h.Org, h.Now, true)...)
+			blocks = append(blocks, escalationHomeItem("team_", e, h.Org, h.Now, true)...)
 		}
 	}
 	blocks = append(blocks, slack.NewDividerBlock(), blockkit.Section("reported_title", "*Dropped balls you raised*"))
@@ -68,7 +68,7 @@ func homeView(h homeData) slack.HomeTabViewRequest {
 		blocks = append(blocks, blockkit.Context("reported_empty", "None. When another team lets a customer down, type `/dropped-ball` or use the button above."))
 	}
 	for _, e := range h.Reported {
-		blocks = append(blocks, escalationHomeItem(e, h.Org, h.Now, false)...)
+		blocks = append(blocks, escalationHomeItem("", e, h.Org, h.Now, false)...)
 	}
 	if h.Admin {
 		blocks = append(blocks, emergingHomeBlocks(h.Emerging, h.Catalogue)...)
@@ -80,11 +80,13 @@ func homeView(h homeData) slack.HomeTabViewRequest {
 	return slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: blocks}}
 }
 
-// escalationHomeItem is one escalation in the App Home, with its buttons for owners.
-func escalationHomeItem(e feedback.Escalation, cfg *feedback.Org, now time.Time, withActions bool) []slack.Block {
+// escalationHomeItem is one escalation in the App Home, with its buttons for owners. An
+// owner who raised one against their own team sees it in both lists: list prefixes its
+// block ids, which Slack wants unique in a view.
+func escalationHomeItem(list string, e feedback.Escalation, cfg *feedback.Org, now time.Time, withActions bool) []slack.Block {
 	text := fmt.Sprintf("*#%d · %s* · %s%s\n%s\n%s", e.ID, blockkit.Escape(teamName(cfg, e.Team)), escalationHeadline(e), topPerformerMark(e),
 		blockkit.Quote(blockkit.Clip(e.Summary, 300)), statusLine(e, cfg, now))
-	blocks := []slack.Block{blockkit.Section(fmt.Sprintf("escalation_%d_item", e.ID), text)}
+	blocks := []slack.Block{blockkit.Section(fmt.Sprintf("%sescalation_%d_item", list, e.ID), text)}
 	if withActions {
 		all := escalationBlocks(e, cfg, now, true)
 		if last, ok := all[len(all)-1].(*slack.ActionBlock); ok {

@@ -29,17 +29,20 @@ type hostileInput struct {
 	refused bool
 	// stored is what must be read back when it differs from text.
 	stored string
+	// slashed is what a slash command pre-fills when it differs from text: Slack sends
+	// its markup (mentions, links), which vosbot shows readable.
+	slashed string
 }
 
 func hostileCorpus() []hostileInput {
 	return []hostileInput{
-		{name: "user mention", text: "ping <@U123> now"},
-		{name: "channel mention", text: "<!channel> everyone look"},
-		{name: "here and everyone", text: "<!here> and <!everyone>"},
-		{name: "user group", text: "<!subteam^S0123|@sales> heads up"},
-		{name: "channel link", text: "see <#C0123|general>"},
-		{name: "mrkdwn link", text: "<http://evil.example|click here>"},
-		{name: "mailto link", text: "<mailto:ceo@example.com|the CEO>"},
+		{name: "user mention", text: "ping <@U123> now", slashed: "ping @U123 now"},
+		{name: "channel mention", text: "<!channel> everyone look", slashed: "@channel everyone look"},
+		{name: "here and everyone", text: "<!here> and <!everyone>", slashed: "@here and @everyone"},
+		{name: "user group", text: "<!subteam^S0123|@sales> heads up", slashed: "@sales heads up"},
+		{name: "channel link", text: "see <#C0123|general>", slashed: "see #general"},
+		{name: "mrkdwn link", text: "<http://evil.example|click here>", slashed: "click here (http://evil.example)"},
+		{name: "mailto link", text: "<mailto:ceo@example.com|the CEO>", slashed: "the CEO (ceo@example.com)"},
 		{name: "ampersand and angles", text: "AT&T <b> 1 > 0 & 2 < 3"},
 		{name: "pre-escaped entities", text: "&amp;lt;!channel&amp;gt; &lt;@U1&gt;"},
 		{name: "html script", text: `<script>alert("x")</script><img src=x onerror=alert(1)>`},
@@ -60,6 +63,14 @@ func hostileCorpus() []hostileInput {
 		{name: "lone surrogate escape", wire: `a\ud800b`, stored: "a\uFFFDb"},
 		{name: "invalid UTF-8 bytes", wire: "bad \xff\xfe bytes", stored: "bad \uFFFD\uFFFD bytes"},
 	}
+}
+
+// typed is what a slash command with the text pre-fills.
+func (in hostileInput) typed() string {
+	if in.slashed != "" {
+		return in.slashed
+	}
+	return in.text
 }
 
 func (in hostileInput) want() string {
@@ -244,7 +255,7 @@ func TestHostileInputFeedback(t *testing.T) {
 			// Pre-filled from the slash command: the modal still opens, with the text as typed.
 			if in.wire == "" {
 				_, m := slashModal(t, h, feedbackCommand, user, fmt.Sprintf("host-%d", i), "lost "+in.text)
-				_, account := feedback.SplitOutcome("lost " + in.text)
+				_, account := feedback.SplitOutcome("lost " + in.typed())
 				if got := initial(m, feedback.FieldAccount); got != blockkit.Clip(account, feedback.MaxText) {
 					t.Errorf("account pre-filled %q, want %q", blockkit.Clip(got, 60), blockkit.Clip(account, 60))
 				}
@@ -343,7 +354,7 @@ func TestHostileInputEscalation(t *testing.T) {
 			t.Parallel()
 			if in.wire == "" {
 				_, m := slashModal(t, h, escalationCommand, reporter, fmt.Sprintf("host-esc-%d", i), "billing "+in.text)
-				_, summary := feedback.SplitTeam("billing "+in.text, h.cfg)
+				_, summary := feedback.SplitTeam("billing "+in.typed(), h.cfg)
 				if got := initial(m, feedback.FieldSummary); got != blockkit.Clip(summary, feedback.MaxText) {
 					t.Errorf("summary pre-filled %q, want %q", blockkit.Clip(got, 60), blockkit.Clip(summary, 60))
 				}

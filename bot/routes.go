@@ -53,6 +53,10 @@ func (b *Bot) onSuggestion(ctx context.Context, cb slack.InteractionCallback) an
 	switch cb.ActionID {
 	case feedback.FieldCompetitors:
 		return b.suggestCompetitors(ctx, cb.Value)
+	case feedback.FieldReasons:
+		return suggestOptions(matchChoices(reasonChoices(b.reasons(ctx)), cb.Value), "")
+	case themeMerge:
+		return b.suggestMerge(ctx, cb)
 	default:
 		b.log.Warn("suggestions asked for an unknown element", "action_id", cb.ActionID)
 		return slack.OptionsResponse{Options: []*slack.OptionBlockObject{}}

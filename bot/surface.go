@@ -20,6 +20,7 @@ var MethodScopes = map[string]string{
 	"chat.postMessage":      "chat:write",
 	"chat.update":           "chat:write",
 	"chat.postEphemeral":    "chat:write",
+	"chat.getPermalink":     "",
 	"conversations.history": "channels:history", // groups:history for private channels
 	"views.open":            "",
 	"views.publish":         "",

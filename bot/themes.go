@@ -44,16 +44,44 @@ func emergingHomeBlocks(emerging []catalogue.Theme, cat catalogue.Catalogue) []s
 			blockkit.Button(themeDismiss, t.Key, "Dismiss", ""),
 		}
 		if len(cat) > 0 {
-			opts := make([]*slack.OptionBlockObject, 0, len(cat))
-			for _, c := range cat {
-				opts = append(opts, blockkit.Option(t.Key+mergeSep+c.Key, blockkit.Clip(c.Name, 75)))
-			}
-			elems = append(elems, slack.NewOptionsSelectBlockElement(slack.OptTypeStatic,
-				slack.NewTextBlockObject(slack.PlainTextType, "Merge into…", false, false), themeMerge, opts...))
+			elems = append(elems, mergeSelect(t.Key, cat))
 		}
-		blocks = append(blocks, slack.NewActionBlock("emerging_actions_"+t.Key, elems...))
+		blocks = append(blocks, slack.NewActionBlock(emergingActionsBlock+t.Key, elems...))
 	}
 	return blocks
+}
+
+// emergingActionsBlock prefixes the block id of an emerging theme's actions; the rest is
+// its key, which a "Merge into…" type-ahead reads back.
+const emergingActionsBlock = "emerging_actions_"
+
+// mergeSelect is "Merge into…": the catalogue at once up to Slack's 100 options, by
+// type-ahead (answered by suggestMerge) past them.
+func mergeSelect(key string, cat catalogue.Catalogue) *slack.SelectBlockElement {
+	placeholder := slack.NewTextBlockObject(slack.PlainTextType, "Merge into…", false, false)
+	list := reasonChoices(cat)
+	if len(list) <= maxStaticOptions {
+		opts := make([]*slack.OptionBlockObject, 0, len(list))
+		for _, c := range list {
+			opts = append(opts, blockkit.Option(key+mergeSep+c.Key, c.Name))
+		}
+		return slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, placeholder, themeMerge, opts...)
+	}
+	el := slack.NewOptionsSelectBlockElement(slack.OptTypeExternal, placeholder, themeMerge)
+	zero := 0
+	el.MinQueryLength = &zero
+	return el
+}
+
+// suggestMerge answers the "Merge into…" type-ahead of one emerging theme (named by the
+// block it sits in); admins only.
+func (b *Bot) suggestMerge(ctx context.Context, cb slack.InteractionCallback) slack.OptionsResponse {
+	key, ok := strings.CutPrefix(cb.BlockID, emergingActionsBlock)
+	if !ok || key == "" || !b.isAdmin(cb.User.ID) {
+		b.log.Warn("merge suggestions refused", "user", cb.User.ID, "block_id", blockkit.Clip(cb.BlockID, 80))
+		return slack.OptionsResponse{Options: []*slack.OptionBlockObject{}}
+	}
+	return suggestOptions(matchChoices(reasonChoices(b.reasons(ctx)), cb.Value), key+mergeSep)
 }
 
 // emergingThemes returns the largest emerging themes.

@@ -20,6 +20,8 @@ func TestHomeEmergingGolden(t *testing.T) {
 	}
 	golden(t, "home_admin_emerging", homeView(homeData{UserID: "U0ADMIN", Admin: true, Emerging: emerging, Catalogue: testReasons, Org: testConfig(t)}))
 	golden(t, "home_admin_no_emerging", homeView(homeData{UserID: "U0ADMIN", Admin: true, Catalogue: testReasons, Org: testConfig(t)}))
+	// Past 100 catalogue themes, "Merge into…" is a type-ahead.
+	golden(t, "home_admin_many_themes", homeView(homeData{UserID: "U0ADMIN", Admin: true, Emerging: emerging[1:], Catalogue: manyReasons(101), Org: testConfig(t)}))
 }
 
 func themeStatus(t *testing.T, h *harness, key string) string {

@@ -5,6 +5,7 @@ package deploy_test
 
 import (
 	"bufio"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -237,4 +238,154 @@ func TestComposeAndConfigMap(t *testing.T) {
 			t.Errorf("kustomization lists %s: %v", r, err)
 		}
 	}
+}
+
+// TestKustomizationAppliesNoSecret: applying the manifests must never overwrite the
+// operator's Secret with committed placeholders; the Deployment reads a Secret the
+// kustomization does not create, and says how to create it.
+func TestKustomizationAppliesNoSecret(t *testing.T) {
+	t.Parallel()
+	kust := docs(t, "k8s/kustomization.yaml")[0]
+	for _, r := range strs(at(kust, "resources")) {
+		for _, d := range docs(t, filepath.Join("k8s", r)) {
+			if d["kind"] == "Secret" {
+				t.Errorf("kustomization applies %s, a Secret: it would overwrite the real one", r)
+			}
+		}
+	}
+	var secretRefs []string
+	for _, d := range docs(t, "k8s/deployment.yaml") {
+		for _, path := range [][]any{{"spec", "template", "spec", "containers"}, {"spec", "template", "spec", "initContainers"}} {
+			cs, _ := at(d, path...).([]any)
+			for _, c := range cs {
+				for _, ef := range at(c, "envFrom").([]any) {
+					if name, ok := at(ef, "secretRef", "name").(string); ok {
+						secretRefs = append(secretRefs, name)
+					}
+				}
+			}
+		}
+	}
+	if len(secretRefs) == 0 {
+		t.Fatal("the Deployment reads no Secret")
+	}
+	raw, err := os.ReadFile("k8s/kustomization.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range secretRefs {
+		if !strings.Contains(string(raw), "create secret generic "+name) {
+			t.Errorf("kustomization.yaml does not say how to create the Secret %s", name)
+		}
+	}
+}
+
+// TestDockerignore: the build context leaves out the git history and the Compose
+// secrets file (Docker matches .dockerignore patterns from the context root).
+func TestDockerignore(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile("../.dockerignore")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var patterns []string
+	for _, line := range strings.Split(string(raw), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			patterns = append(patterns, strings.TrimPrefix(line, "/"))
+		}
+	}
+	ignored := func(p string) bool {
+		for _, pat := range patterns {
+			for _, cand := range []string{pat, strings.TrimPrefix(pat, "**/")} {
+				for q := p; q != "."; q = filepath.Dir(q) {
+					if ok, _ := filepath.Match(cand, q); ok {
+						return true
+					}
+					if strings.HasPrefix(pat, "**/") {
+						if ok, _ := filepath.Match(cand, filepath.Base(q)); ok {
+							return true
+						}
+					}
+				}
+			}
+		}
+		return false
+	}
+	for _, p := range []string{".git", ".git/config", "deploy/.env", "internal/slackfake/blockkit-check/node_modules/typescript/package.json"} {
+		if !ignored(p) {
+			t.Errorf(".dockerignore sends %s to the build", p)
+		}
+	}
+	for _, p := range []string{"go.mod", "cmd/vosbot/main.go", "deploy/Dockerfile", "migrations/sql/0001_init.sql"} {
+		if ignored(p) {
+			t.Errorf(".dockerignore leaves out %s, which the build needs", p)
+		}
+	}
+}
+
+// TestPDBLetsUnhealthyPodsGo: a drain never waits on a pod that is not ready.
+func TestPDBLetsUnhealthyPodsGo(t *testing.T) {
+	t.Parallel()
+	pdb := docs(t, "k8s/pdb.yaml")[0]
+	if at(pdb, "spec", "unhealthyPodEvictionPolicy") != "AlwaysAllow" {
+		t.Errorf("unhealthyPodEvictionPolicy = %v, want AlwaysAllow", at(pdb, "spec", "unhealthyPodEvictionPolicy"))
+	}
+	replicas := at(docs(t, "k8s/deployment.yaml")[0], "spec", "replicas").(int)
+	if m, _ := at(pdb, "spec", "minAvailable").(int); m >= replicas {
+		t.Errorf("minAvailable %d of %d replicas blocks every drain", m, replicas)
+	}
+}
+
+// discoveryPeakMiB is the peak resident memory of `vosbot themes cluster` on 50,000
+// texts (BENCHMARKS.md, "Memory limit"), the bot's own peak being nightly discovery;
+// botBaselineMiB is what the bot holds besides (22 MiB idle, measured, rounded up for
+// traffic).
+const (
+	discoveryPeakMiB = 386
+	botBaselineMiB   = 40
+)
+
+// TestMemoryLimitFitsDiscovery: the container's limit holds discovery on 50,000 texts
+// with at least 30 % headroom, and GOMEMLIMIT sits between that peak and the limit.
+func TestMemoryLimitFitsDiscovery(t *testing.T) {
+	t.Parallel()
+	c := at(docs(t, "k8s/deployment.yaml")[0], "spec", "template", "spec", "containers", 0)
+	limit := mebibytes(t, at(c, "resources", "limits", "memory"))
+	need := float64(discoveryPeakMiB + botBaselineMiB)
+	if float64(limit) < 1.3*need {
+		t.Errorf("memory limit %d MiB, want at least %.0f (1.3 × %.0f MiB)", limit, 1.3*need, need)
+	}
+	var goMem any
+	for _, e := range at(c, "env").([]any) {
+		if at(e, "name") == "GOMEMLIMIT" {
+			goMem = at(e, "value")
+		}
+	}
+	if goMem == nil {
+		t.Fatal("no GOMEMLIMIT: the Go runtime would not know the container's limit")
+	}
+	if soft := mebibytes(t, strings.TrimSuffix(goMem.(string), "B")); float64(soft) < need || soft >= limit {
+		t.Errorf("GOMEMLIMIT %d MiB, want between %.0f and the %d MiB limit", soft, need, limit)
+	}
+}
+
+// mebibytes reads a Kubernetes memory quantity in Mi or Gi.
+func mebibytes(t *testing.T, v any) int {
+	t.Helper()
+	s, _ := v.(string)
+	var n int
+	switch {
+	case strings.HasSuffix(s, "Mi"):
+		_, err := fmt.Sscanf(s, "%dMi", &n)
+		if err == nil {
+			return n
+		}
+	case strings.HasSuffix(s, "Gi"):
+		_, err := fmt.Sscanf(s, "%dGi", &n)
+		if err == nil {
+			return n * 1024
+		}
+	}
+	t.Fatalf("memory quantity %v: use Mi or Gi", v)
+	return 0
 }

@@ -229,21 +229,34 @@ func slackCode(err error) string {
 	return "error"
 }
 
-// findPosted looks for this period's digest among the channel's messages since the
-// period ended.
+// historyPages bounds how far back a lookup reads (200 messages a page): a digest
+// channel with over 20,000 messages in one period is not one a digest is read in.
+const historyPages = 100
+
+// findPosted looks for this period's digest among every message of the channel since
+// the period started, by its metadata, page after page: a busy channel may hold hundreds
+// of messages after it by the time a retry looks.
 func (ps *Poster) findPosted(ctx context.Context, channel string, p Period) (string, error) {
-	h, err := ps.Slack.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
+	params := &slack.GetConversationHistoryParameters{
 		ChannelID: channel, Limit: 200, IncludeAllMetadata: true,
-		Oldest: fmt.Sprintf("%d.000000", p.End.Add(-time.Hour).Unix()),
-	})
-	if err != nil {
-		return "", err
+		Oldest: fmt.Sprintf("%d.000000", p.Start.Unix()),
 	}
 	want := p.End.Format(time.RFC3339)
-	for _, m := range h.Messages {
-		if m.Metadata.EventType == metadataEvent && m.Metadata.EventPayload["period_end"] == want && m.Metadata.EventPayload["channel"] == channel {
-			return m.Timestamp, nil
+	for range historyPages {
+		h, err := ps.Slack.GetConversationHistoryContext(ctx, params)
+		if err != nil {
+			return "", err
 		}
+		for _, m := range h.Messages {
+			if m.Metadata.EventType == metadataEvent && m.Metadata.EventPayload["period_end"] == want && m.Metadata.EventPayload["channel"] == channel {
+				return m.Timestamp, nil
+			}
+		}
+		if !h.HasMore || h.ResponseMetaData.NextCursor == "" {
+			return "", nil
+		}
+		params.Cursor = h.ResponseMetaData.NextCursor
 	}
+	ps.Log.Warn("digest lookup stopped after reading the channel's latest messages", "channel", channel, "messages", historyPages*200)
 	return "", nil
 }

@@ -3,6 +3,7 @@ package digest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -423,5 +424,36 @@ func TestPostAnsweredFailureAfterPosting(t *testing.T) {
 	}
 	if res.TS != posts[0].TS {
 		t.Errorf("recorded %q, the channel holds %q", res.TS, posts[0].TS)
+	}
+}
+
+// TestCrashLookupInBusyChannel: the digest posted before a crash is found even when the
+// channel has since filled with more messages than one history page holds.
+func TestCrashLookupInBusyChannel(t *testing.T) {
+	t.Parallel()
+	pf := newPostFixture(t)
+	d := pf.defs[0]
+	p, _ := d.PeriodAt(pf.now())
+	api := bot.NewClient(pf.fake.BotToken(), pf.fake.AppToken(), pf.fake.APIURL())
+	_, ts, err := api.PostMessageContext(pf.ctx, "C0LEAD", slack.MsgOptionText("digest", false), slack.MsgOptionMetadata(slack.SlackMetadata{
+		EventType: metadataEvent, EventPayload: map[string]any{"channel": "C0LEAD", "period_end": p.End.Format(time.RFC3339)},
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 450 {
+		if _, _, err := api.PostMessageContext(pf.ctx, "C0LEAD", slack.MsgOptionText(fmt.Sprint("chatter ", i), false)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := pf.poster.Post(pf.ctx, d, p, PostOptions{})
+	if err != nil || res.Posted || res.TS != ts {
+		t.Fatalf("after the crash: %+v %v; want the existing message %s", res, err, ts)
+	}
+	if n := len(pf.posts("C0LEAD")); n != 451 {
+		t.Errorf("%d messages, want no new one", n)
+	}
+	if pages := len(pf.fake.Calls("conversations.history")); pages != 3 {
+		t.Errorf("%d history pages read, want 3 of 200", pages)
 	}
 }

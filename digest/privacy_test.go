@@ -94,7 +94,7 @@ func TestForgetKeepsDigestNumbers(t *testing.T) {
 	if got.Status != feedback.StatusResolved || got.Summary != feedback.RemovedText {
 		t.Errorf("escalation after forget: %+v", got)
 	}
-	if n := countWhere(t, f, `SELECT count(*) FROM privacy_log WHERE action = 'forget' AND subject LIKE 'sha256:%' AND subject NOT LIKE '%U0AVA%'`); n != 2 {
+	if n := countWhere(t, f, `SELECT count(*) FROM privacy_log WHERE action = 'forget' AND subject LIKE 'hmac-sha256:%' AND subject NOT LIKE '%U0AVA%'`); n != 2 {
 		t.Errorf("%d forget log rows, want 2 with hashed subjects", n)
 	}
 	// The audit trail is still append-only outside the privacy commands.

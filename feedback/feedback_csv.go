@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/vosbot/vosbot/internal/csvcell"
 )
 
 // FeedbackColumns are the export's columns: INTERFACE.md's, in order, then ours.
@@ -196,9 +198,10 @@ func ReadImport(r io.Reader, rules Rules, now time.Time, accept func(Feedback) e
 			continue
 		}
 		line, _ := cr.FieldPos(0)
+		// Every cell loses the one ' export adds to a cell a spreadsheet would run.
 		get := func(name string) string {
 			if i, ok := col[name]; ok && i < len(rec) {
-				return rec[i]
+				return csvcell.Unescape(rec[i])
 			}
 			return ""
 		}

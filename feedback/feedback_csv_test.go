@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vosbot/vosbot/feedback"
+	"github.com/vosbot/vosbot/internal/csvcell"
 )
 
 // hostileTexts are what the round trip must carry byte for byte.
@@ -83,7 +84,8 @@ func TestExportImportRoundTrip(t *testing.T) {
 	}
 	for i, text := range hostileTexts {
 		row := recs[i+1]
-		if row[colOf("account")] != text || row[colOf("verbatim")] != text || row[colOf("what_didnt")] != strings.ToUpper(text) {
+		// A cell starting with ' carries one more (TestCSVFormulaCells).
+		if row[colOf("account")] != csvcell.Escape(text) || row[colOf("verbatim")] != csvcell.Escape(text) || row[colOf("what_didnt")] != csvcell.Escape(strings.ToUpper(text)) {
 			t.Errorf("row %d: %q / %q", i, row[colOf("account")], row[colOf("verbatim")])
 		}
 	}

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/vosbot/vosbot/internal/csvcell"
 )
 
 // Export formats.
@@ -85,12 +87,15 @@ func (t *tableWriter) flush() error {
 	return nil
 }
 
+// csvValue is a value as a CSV cell. Text (and lists, joined) is guarded against running
+// as a spreadsheet formula (csvcell.Escape; ReadImport takes the guard off); numbers,
+// times and booleans never start like a formula.
 func csvValue(v any) string {
 	switch x := v.(type) {
 	case string:
-		return x
+		return csvcell.Escape(x)
 	case []string:
-		return strings.Join(x, listSeparator)
+		return csvcell.Escape(strings.Join(x, listSeparator))
 	case bool:
 		return strconv.FormatBool(x)
 	case int64:

@@ -13,8 +13,9 @@ var userIDPattern = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
 func cmdForget(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("forget", "--user U… [--yes]",
 		"Anonymise a person: their Slack id becomes \"forgotten\" and their free text a marker in feedback,\n"+
-			"escalations and the audit trail; records stay, so digest numbers do not change. Prints what\n"+
-			"it will change; changes nothing without --yes. The privacy log keeps a hash of the id.")
+			"escalations and the audit trail, and copies of their words (theme examples, model errors, done\n"+
+			"jobs) go; records stay, so digest numbers do not change. Prints what it will change; changes\n"+
+			"nothing without --yes. The privacy log keeps a keyed hash (HMAC) of the id, never the id.")
 	user := fs.String("user", "", "the person's Slack user id (U…)")
 	yes := fs.Bool("yes", false, "apply the change")
 	if err := a.parse(fs, args); err != nil {
@@ -41,7 +42,8 @@ func cmdForget(ctx context.Context, a *app, args []string) error {
 func cmdPurge(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("purge", "--before DATE [--yes]",
 		"Delete feedback and LLM usage created before DATE, and escalations raised and closed before it\n"+
-			"(older ones still open are kept). Themes and the numbers of posted digests stay. Prints what\n"+
+			"(older ones still open are kept), and the deleted feedback's texts kept as theme examples.\n"+
+			"Themes and the numbers of posted digests stay. Prints what\n"+
 			"it will delete; deletes nothing without --yes. DATE is a day in the configured time zone or RFC 3339.")
 	before := fs.String("before", "", "delete records older than this date")
 	yes := fs.Bool("yes", false, "apply the deletion")

@@ -7,6 +7,8 @@ import (
 	"io"
 	"slices"
 	"strings"
+
+	"github.com/vosbot/vosbot/internal/csvcell"
 )
 
 // NoTextColumnError says a CSV has no text column, naming the columns it has.
@@ -71,7 +73,10 @@ func (t *Table) Texts() []string {
 }
 
 // Write writes the table with one more column, name, holding values (one per row); a
-// column of that name already there is replaced instead.
+// column of that name already there is replaced instead. The rows' own cells are written
+// as read (the file is the user's own: nothing is added to or hidden from it); the new
+// cells, derived from the texts, are guarded so none runs as a spreadsheet formula.
+// Nothing reads this output back, so nothing takes the guard off.
 func (t *Table) Write(w io.Writer, name string, values []string) error {
 	col := slices.Index(t.Header, name)
 	header := t.Header
@@ -88,7 +93,7 @@ func (t *Table) Write(w io.Writer, name string, values []string) error {
 		for len(rec) <= col {
 			rec = append(rec, "")
 		}
-		rec[col] = values[i]
+		rec[col] = csvcell.Escape(values[i])
 		if err := cw.Write(rec); err != nil {
 			return fmt.Errorf("write CSV: %w", err)
 		}

@@ -33,6 +33,15 @@ const (
 	DefaultLLMMaxChars   = 2000
 )
 
+// Limits of what Slack can show: a team or region is an option of a select, which holds
+// at most 100 options of at most 75 characters. Themes have no count limit (reasons are
+// picked with type-ahead past 100) but their names are options too.
+const (
+	MaxTeams      = 100
+	MaxRegions    = 100
+	MaxOptionText = 75
+)
+
 // Record kinds a theme can apply to.
 var recordKinds = []string{"won", "lost", "no_decision", "escalation"}
 
@@ -224,7 +233,8 @@ func Load(path string) (*Config, error) {
 
 var (
 	userIDPattern    = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
-	channelIDPattern = regexp.MustCompile(`^[CGD][A-Z0-9]{2,}$`)
+	channelIDPattern = regexp.MustCompile(`^[CG][A-Z0-9]{2,}$`)
+	dmIDPattern      = regexp.MustCompile(`^D[A-Z0-9]{2,}$`)
 	keyPattern       = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`)
 	currencyPattern  = regexp.MustCompile(`^[A-Z]{3}$`)
 	yamlLinePattern  = regexp.MustCompile(`^line (\d+): (.*)$`)
@@ -380,7 +390,13 @@ func (v validator) userIDs(at []any, ids []string) error {
 	return nil
 }
 
+// channelID accepts a public (C…) or private (G…) channel. A direct message (D…) is
+// refused: escalations and digests are posted in public, and a DM's id belongs to one
+// installation's conversation with one person.
 func (v validator) channelID(at []any, id string) error {
+	if dmIDPattern.MatchString(id) {
+		return v.fail(at, "%q is a direct message, not a channel: escalations and digests are posted in a channel everyone concerned can read; use the channel's ID (C… or G…, at the bottom of the channel's details)", id)
+	}
 	if !channelIDPattern.MatchString(id) {
 		return v.fail(at, "%q is not a Slack channel ID (like C012AB3CD; find it at the bottom of the channel's details)", id)
 	}
@@ -426,6 +442,9 @@ func (v validator) config(f *file) (*Config, error) {
 		return nil, err
 	}
 
+	if len(f.Teams) > MaxTeams {
+		return nil, v.fail([]any{"teams", MaxTeams}, "%d teams: a Slack select offers at most %d, so /dropped-ball could not list them all", len(f.Teams), MaxTeams)
+	}
 	teamAt := map[string]int{}
 	for i, t := range f.Teams {
 		at := []any{"teams", i}
@@ -442,6 +461,9 @@ func (v validator) config(f *file) (*Config, error) {
 		team := Team{Key: t.Key, Name: strings.TrimSpace(t.Name), Owners: t.Owners, Channel: t.Channel}
 		if team.Name == "" {
 			team.Name = t.Key
+		}
+		if n := utf8.RuneCountInString(team.Name); n > MaxOptionText {
+			return nil, v.fail(append(at, "name"), "team name of %d characters: Slack shows at most %d in the team picker", n, MaxOptionText)
 		}
 		if len(t.Owners) == 0 {
 			return nil, v.fail(at, "team %q needs at least one owner (owners: [U…])", t.Key)
@@ -479,6 +501,9 @@ func (v validator) config(f *file) (*Config, error) {
 		if strings.TrimSpace(t.Name) == "" {
 			return nil, v.fail(at, "theme %q needs a name", t.Key)
 		}
+		if n := utf8.RuneCountInString(strings.TrimSpace(t.Name)); n > MaxOptionText {
+			return nil, v.fail(append(at, "name"), "theme name of %d characters: Slack shows at most %d in the reasons picker", n, MaxOptionText)
+		}
 		for j, k := range t.AppliesTo {
 			if !slices.Contains(recordKinds, k) {
 				return nil, v.fail(append(at, "applies_to", j), "unknown record kind %q: use %s", k, strings.Join(recordKinds, ", "))
@@ -499,10 +524,16 @@ func (v validator) config(f *file) (*Config, error) {
 		return nil, v.fail([]any{"currency"}, "%q is not an ISO 4217 currency code such as USD or EUR", f.Currency)
 	}
 
+	if len(f.Regions) > MaxRegions {
+		return nil, v.fail([]any{"regions", MaxRegions}, "%d regions: a Slack select offers at most %d", len(f.Regions), MaxRegions)
+	}
 	for i, r := range f.Regions {
 		r = strings.TrimSpace(r)
 		if r == "" {
 			return nil, v.fail([]any{"regions", i}, "empty region")
+		}
+		if n := utf8.RuneCountInString(r); n > MaxOptionText {
+			return nil, v.fail([]any{"regions", i}, "region of %d characters: Slack shows at most %d in the region picker", n, MaxOptionText)
 		}
 		if slices.Contains(c.Regions, r) {
 			return nil, v.fail([]any{"regions", i}, "region %q is listed twice", r)

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -129,6 +130,14 @@ func TestParseErrors(t *testing.T) {
 		{"not yaml", "teams: [\n", 1, `did not find expected`},
 		{"tz inside schedule", "digests:\n  - channel: C0LEAD\n    schedule: \"CRON_TZ=UTC 0 16 * * FRI\"\n", 3, `top-level timezone key`},
 		{"llm batch size", "llm:\n  batch_size: 500\n", 2, `batch_size 500 must be between 1 and 100`},
+		{"DM as escalation channel", "escalations:\n  channel: D0ABC123\n", 2, `escalations.channel: "D0ABC123" is a direct message, not a channel`},
+		{"DM as team channel", "teams:\n  - key: a\n    owners: [U0A]\n    channel: D0ABC123\n", 4, `teams[0].channel: "D0ABC123" is a direct message`},
+		{"DM as digest channel", "digests:\n  - channel: D0ABC123\n    schedule: \"@weekly\"\n", 2, `digests[0].channel: "D0ABC123" is a direct message`},
+		{"101 teams", manyTeams(101), 202, `101 teams: a Slack select offers at most 100`},
+		{"team name over 75", "teams:\n  - key: a\n    owners: [U0A]\n  - key: b\n    name: " + strings.Repeat("n", 76) + "\n    owners: [U0B]\n", 5, `teams[1].name: team name of 76 characters`},
+		{"region of 200 characters", "regions:\n  - NA\n  - " + strings.Repeat("é", 200) + "\n", 3, `regions[1]: region of 200 characters: Slack shows at most 75`},
+		{"101 regions", "regions: [" + manyRegions(101) + "]\n", 1, `101 regions`},
+		{"theme name over 75", "themes:\n  - key: price\n    name: " + strings.Repeat("p", 76) + "\n", 3, `themes[0].name: theme name of 76 characters`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -231,5 +240,36 @@ func TestLoadConfigFromEnv(t *testing.T) {
 	c, err := Env{ConfigPath: path}.LoadConfig()
 	if err != nil || c.Currency != "EUR" || c.Path != path {
 		t.Fatalf("LoadConfig = %+v, %v", c, err)
+	}
+}
+
+// manyTeams is a teams list of n teams, two lines each after the "teams:" line.
+func manyTeams(n int) string {
+	var b strings.Builder
+	b.WriteString("teams:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  - key: t%d\n    owners: [U0A]\n", i)
+	}
+	return b.String()
+}
+
+func manyRegions(n int) string {
+	r := make([]string, n)
+	for i := range r {
+		r[i] = fmt.Sprintf("R%d", i)
+	}
+	return strings.Join(r, ", ")
+}
+
+// TestLimitsAreInclusive: exactly 100 teams and regions, and names of 75 characters, fit.
+func TestLimitsAreInclusive(t *testing.T) {
+	t.Parallel()
+	y := manyTeams(100) + "regions: [" + manyRegions(99) + ", " + strings.Repeat("é", 75) + "]\n"
+	c, err := Parse("x.yaml", []byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Teams) != 100 || len(c.Regions) != 100 {
+		t.Errorf("%d teams, %d regions", len(c.Teams), len(c.Regions))
 	}
 }

@@ -23,6 +23,11 @@ const (
 	maxViewTitle       = 24
 	maxPrivateMetadata = 3000
 	maxCallbackID      = 255
+	maxSelectOptions   = 100
+	maxOptionText      = 75
+	maxOptionValue     = 150
+	maxOptionDesc      = 75
+	maxGroupLabel      = 75
 )
 
 // validateBlocks checks a blocks array against Slack's layout rules and
@@ -75,6 +80,9 @@ func validateBlocks(raw json.RawMessage, max int) []string {
 				fm, _ := f.(map[string]any)
 				checkText(fm, maxFieldText, false, fmt.Sprintf("%s/fields/%d", at, j), bad)
 			}
+			if acc, ok := b["accessory"].(map[string]any); ok {
+				checkElement(acc, at+"/accessory", bad)
+			}
 		case "header":
 			text, _ := b["text"].(map[string]any)
 			checkText(text, maxHeaderText, true, at+"/text", bad)
@@ -94,15 +102,104 @@ func validateBlocks(raw json.RawMessage, max int) []string {
 			if len(elems) > maxActionElements {
 				bad(at+"/elements", "no more than %d items allowed", maxActionElements)
 			}
+			for j, e := range elems {
+				if em, ok := e.(map[string]any); ok {
+					checkElement(em, fmt.Sprintf("%s/elements/%d", at, j), bad)
+				}
+			}
 		case "input":
 			label, _ := b["label"].(map[string]any)
 			checkText(label, maxLabelText, true, at+"/label", bad)
-			if _, ok := b["element"].(map[string]any); !ok {
+			el, ok := b["element"].(map[string]any)
+			if !ok {
 				bad(at+"/element", "missing required field: element")
+			} else {
+				checkElement(el, at+"/element", bad)
 			}
 		}
 	}
 	return out
+}
+
+// checkElement applies Slack's rules on the options of an interactive element: a static
+// select needs options or option_groups (one of them, not both) and at most 100 of
+// either; every option (listed or initial, in any element) has a text of at most 75
+// characters and a value of at most 150.
+func checkElement(el map[string]any, ptr string, bad func(ptr, format string, args ...any)) {
+	typ, _ := el["type"].(string)
+	opts, hasOpts := el["options"].([]any)
+	groups, hasGroups := el["option_groups"].([]any)
+	switch typ {
+	case "static_select", "multi_static_select":
+		switch {
+		case !hasOpts && !hasGroups:
+			bad(ptr, "must provide either options or option_groups")
+		case hasOpts && hasGroups:
+			bad(ptr, "must provide either options or option_groups, not both")
+		case hasOpts && len(opts) == 0:
+			bad(ptr+"/options", "must provide at least 1 item")
+		case hasGroups && len(groups) == 0:
+			bad(ptr+"/option_groups", "must provide at least 1 item")
+		}
+		if len(opts) > maxSelectOptions {
+			bad(ptr+"/options", "no more than %d items allowed", maxSelectOptions)
+		}
+		if len(groups) > maxSelectOptions {
+			bad(ptr+"/option_groups", "no more than %d items allowed", maxSelectOptions)
+		}
+	case "checkboxes", "radio_buttons", "overflow":
+		if len(opts) == 0 {
+			bad(ptr+"/options", "must provide at least 1 item")
+		}
+	}
+	// Checkboxes and radio buttons may show mrkdwn; selects and overflow menus plain text.
+	plainOnly := typ != "checkboxes" && typ != "radio_buttons"
+	for i, o := range opts {
+		checkOption(o, plainOnly, fmt.Sprintf("%s/options/%d", ptr, i), bad)
+	}
+	for i, g := range groups {
+		gm, _ := g.(map[string]any)
+		at := fmt.Sprintf("%s/option_groups/%d", ptr, i)
+		label, _ := gm["label"].(map[string]any)
+		checkText(label, maxGroupLabel, true, at+"/label", bad)
+		gopts, _ := gm["options"].([]any)
+		if len(gopts) == 0 {
+			bad(at+"/options", "must provide at least 1 item")
+		}
+		if len(gopts) > maxSelectOptions {
+			bad(at+"/options", "no more than %d items allowed", maxSelectOptions)
+		}
+		for j, o := range gopts {
+			checkOption(o, true, fmt.Sprintf("%s/options/%d", at, j), bad)
+		}
+	}
+	if o, ok := el["initial_option"]; ok {
+		checkOption(o, plainOnly, ptr+"/initial_option", bad)
+	}
+	if io, ok := el["initial_options"].([]any); ok {
+		for i, o := range io {
+			checkOption(o, plainOnly, fmt.Sprintf("%s/initial_options/%d", ptr, i), bad)
+		}
+	}
+}
+
+// checkOption validates one option object: text (at most 75 characters), value (at most
+// 150) and an optional description (at most 75).
+func checkOption(o any, plainOnly bool, ptr string, bad func(ptr, format string, args ...any)) {
+	om, ok := o.(map[string]any)
+	if !ok {
+		bad(ptr, "must be an object")
+		return
+	}
+	text, _ := om["text"].(map[string]any)
+	checkText(text, maxOptionText, plainOnly, ptr+"/text", bad)
+	value, _ := om["value"].(string)
+	if n := utf8.RuneCountInString(value); n > maxOptionValue {
+		bad(ptr+"/value", "must be less than %d characters", maxOptionValue+1)
+	}
+	if d, ok := om["description"].(map[string]any); ok {
+		checkText(d, maxOptionDesc, plainOnly, ptr+"/description", bad)
+	}
 }
 
 // checkText validates a text object: present, of a known type (plain_text
@@ -189,6 +286,30 @@ func asSlice(v any) []any {
 // replacePointerRoot turns a /blocks pointer into /view/blocks.
 func replacePointerRoot(msg string) string {
 	return strings.Replace(msg, "[json-pointer:/blocks", "[json-pointer:/view/blocks", 1)
+}
+
+// validateOptionsResponse checks the answer to a block_suggestion request: options
+// or option_groups, at most 100, each option within Slack's limits.
+func validateOptionsResponse(raw json.RawMessage) []string {
+	var resp map[string]any
+	if err := json.Unmarshal(raw, &resp); err != nil || resp == nil {
+		return []string{"[ERROR] the answer must be a JSON object with options or option_groups"}
+	}
+	var out []string
+	bad := func(ptr, format string, args ...any) {
+		out = append(out, fmt.Sprintf("[ERROR] "+format+" [json-pointer:%s]", append(args, ptr)...))
+	}
+	// The answer has a static select's shape; no options ({} as slack-go writes an
+	// empty list) is a valid "nothing matches".
+	el := map[string]any{"type": "suggestion", "options": resp["options"], "option_groups": resp["option_groups"]}
+	if opts, _ := resp["options"].([]any); len(opts) > maxSelectOptions {
+		bad("/options", "no more than %d items allowed", maxSelectOptions)
+	}
+	if groups, _ := resp["option_groups"].([]any); len(groups) > maxSelectOptions {
+		bad("/option_groups", "no more than %d items allowed", maxSelectOptions)
+	}
+	checkElement(el, "", bad)
+	return out
 }
 
 // validateMetadata checks the metadata parameter of chat.postMessage and

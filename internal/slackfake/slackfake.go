@@ -5,12 +5,21 @@
 // (measuring the latency), redelivers an envelope whose socket dropped before the ack,
 // and can answer any method with 429 + Retry-After or a 5xx.
 //
+// It is as strict as Slack where vosbot can go wrong: views and messages are refused
+// (invalid_arguments, or invalid_blocks for a message, with response_metadata.messages)
+// for Slack's limits on blocks and texts, a duplicate block_id, a static select without
+// options or with over 100, an option whose text is over 75 or value over 150
+// characters; the answer to a type-ahead is held to the same rules, and an ack of 20 KB
+// or more is dropped. User text in a slash command and in a shortcut's message arrives
+// entity-encoded, as Slack sends it (SlackText).
+//
 // slack-go retries 429 (honouring Retry-After) and 5xx only when the client is built with
 // slack.OptionRetryConfig; vosbot's bot.NewClient does so.
 package slackfake
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -41,6 +50,9 @@ type Options struct {
 	AckTimeout time.Duration
 	// Logf receives a line per notable thing (t.Logf in tests).
 	Logf func(format string, args ...any)
+	// PermalinkBase is the workspace URL permalinks start with. Default
+	// https://fake.slack.com/ (an Enterprise Grid or GovSlack workspace has its own).
+	PermalinkBase string
 	// SkipLimits turns off the check of Slack's limits on blocks and views: load tests
 	// measure vosbot, and that check is work Slack does on its own servers.
 	SkipLimits bool
@@ -151,6 +163,9 @@ func New(opts Options) *Server {
 	}
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
+	}
+	if opts.PermalinkBase == "" {
+		opts.PermalinkBase = "https://fake.slack.com/"
 	}
 	s := &Server{
 		opts: opts, changed: make(chan struct{}), failures: map[string][]failure{}, handlers: map[string]func(Call) (int, any){}, delays: map[string]time.Duration{},
@@ -352,7 +367,23 @@ func (s *Server) answer(c Call) map[string]any {
 		s.messages[ch] = append(s.messages[ch], m)
 		return map[string]any{"ok": true, "message_ts": m.TS}
 	case "chat.getPermalink":
-		return map[string]any{"ok": true, "channel": c.Param("channel"), "permalink": "https://fake.slack.com/archives/" + c.Param("channel") + "/p" + strings.ReplaceAll(c.Param("message_ts"), ".", "")}
+		// Only Slack knows a message's link: the workspace's (or Grid org's) domain, and
+		// the thread of a reply. No scope is needed.
+		ch, ts := c.Param("channel"), c.Param("message_ts")
+		if code, ok := s.missing[ch]; ok {
+			return fail(code)
+		}
+		if ch == "" {
+			return fail("channel_not_found")
+		}
+		if ts == "" {
+			return fail("message_not_found")
+		}
+		link := s.opts.PermalinkBase + "archives/" + ch + "/p" + strings.ReplaceAll(ts, ".", "")
+		if m := s.find(ch, ts); m != nil && m.ThreadTS != "" && m.ThreadTS != m.TS {
+			link += "?thread_ts=" + m.ThreadTS + "&cid=" + ch
+		}
+		return map[string]any{"ok": true, "channel": ch, "permalink": link}
 	case "conversations.open":
 		users := c.Param("users")
 		if users == "" {
@@ -429,7 +460,9 @@ func (s *Server) checkMessage(c Call) map[string]any {
 		return fail("msg_too_long")
 	}
 	if errs := validateBlocks(raw(c.Param("blocks")), maxMessageBlocks); len(errs) > 0 {
-		return map[string]any{"ok": false, "error": "invalid_blocks", "errors": errs}
+		// Slack answers a message's bad blocks with invalid_blocks (a view's with
+		// invalid_arguments), the reasons in errors and in response_metadata.messages.
+		return map[string]any{"ok": false, "error": "invalid_blocks", "errors": errs, "response_metadata": map[string]any{"messages": errs}}
 	}
 	if md := c.Param("metadata"); md != "" {
 		if _, ok := validateMetadata(md); !ok {
@@ -483,7 +516,10 @@ func (s *Server) find(channel, ts string) *Message {
 	return nil
 }
 
-// history answers conversations.history: newest first, honouring limit, oldest and latest.
+// history answers conversations.history as Slack does: newest first, at most limit
+// messages (default 100, at most 999), only those after oldest and up to latest (both
+// exclusive unless inclusive), thread replies left out, and the rest by cursor: has_more
+// and response_metadata.next_cursor, which the next call passes back.
 func (s *Server) history(c Call) map[string]any {
 	ch := c.Param("channel")
 	if code, ok := s.missing[ch]; ok {
@@ -493,20 +529,46 @@ func (s *Server) history(c Call) map[string]any {
 	if limit <= 0 {
 		limit = 100
 	}
+	limit = min(limit, maxHistoryLimit)
 	oldest, _ := strconv.ParseFloat(c.Param("oldest"), 64)
 	latest, _ := strconv.ParseFloat(c.Param("latest"), 64)
+	inclusive := c.Param("inclusive") == "true" || c.Param("inclusive") == "1"
 	withMeta := c.Param("include_all_metadata") == "true" || c.Param("include_all_metadata") == "1"
-	var out []map[string]any
+	// The cursor names the message the page starts at.
+	startTS := ""
+	if cur := c.Param("cursor"); cur != "" {
+		b, err := base64.StdEncoding.DecodeString(cur)
+		ts, ok := strings.CutPrefix(string(b), "next_ts:")
+		if err != nil || !ok || ts == "" {
+			return fail("invalid_cursor")
+		}
+		startTS = ts
+	}
+	var match []*Message
 	msgs := s.messages[ch]
-	for i := len(msgs) - 1; i >= 0 && len(out) < limit; i-- {
+	for i := len(msgs) - 1; i >= 0; i-- {
 		m := msgs[i]
-		if m.Deleted || m.Ephemeral || m.ThreadTS != "" {
+		if m.Deleted || m.Ephemeral || (m.ThreadTS != "" && m.ThreadTS != m.TS) {
 			continue
 		}
 		f, _ := strconv.ParseFloat(m.TS, 64)
-		if (oldest > 0 && f < oldest) || (latest > 0 && f > latest) {
+		if oldest > 0 && (f < oldest || (f == oldest && !inclusive)) {
 			continue
 		}
+		if latest > 0 && (f > latest || (f == latest && !inclusive)) {
+			continue
+		}
+		match = append(match, m)
+	}
+	if startTS != "" {
+		i := slices.IndexFunc(match, func(m *Message) bool { return m.TS == startTS })
+		if i < 0 {
+			return fail("invalid_cursor")
+		}
+		match = match[i:]
+	}
+	out := []map[string]any{}
+	for _, m := range match[:min(limit, len(match))] {
 		item := map[string]any{"type": "message", "user": "U0BOT", "bot_id": "B0BOT", "text": m.Text, "ts": m.TS}
 		if len(m.Blocks) > 0 {
 			item["blocks"] = m.Blocks
@@ -516,11 +578,15 @@ func (s *Server) history(c Call) map[string]any {
 		}
 		out = append(out, item)
 	}
-	if out == nil {
-		out = []map[string]any{}
+	resp := map[string]any{"ok": true, "messages": out, "has_more": len(match) > limit}
+	if len(match) > limit {
+		resp["response_metadata"] = map[string]any{"next_cursor": base64.StdEncoding.EncodeToString([]byte("next_ts:" + match[limit].TS))}
 	}
-	return map[string]any{"ok": true, "messages": out, "has_more": false}
+	return resp
 }
+
+// maxHistoryLimit is the most messages one conversations.history page returns.
+const maxHistoryLimit = 999
 
 // ----- control and inspection -----
 
@@ -854,6 +920,11 @@ func (s *Server) readAcks(k *socket) {
 		if err != nil {
 			return
 		}
+		if len(data) >= maxAckSize {
+			// Slack drops an ack this large without a word: the envelope stays unacked.
+			s.opts.Logf("slackfake: ack of %d bytes dropped (Slack drops acks of 20 KB or more)", len(data))
+			continue
+		}
 		var ack struct {
 			EnvelopeID string          `json:"envelope_id"`
 			Payload    json.RawMessage `json:"payload"`
@@ -927,6 +998,9 @@ type delivery struct {
 	acked   chan Ack
 	lost    chan struct{}
 }
+
+// maxAckSize is the size from which Slack silently drops a Socket Mode ack.
+const maxAckSize = 20 * 1024
 
 // ErrNotAcked means an envelope was not acked in time on any attempt.
 var ErrNotAcked = errors.New("slackfake: envelope not acked")
@@ -1023,9 +1097,11 @@ func (s *Server) trigger(id string) string {
 	return id
 }
 
-// SlashCommand delivers a slash command (a trigger id is made up when empty).
+// SlashCommand delivers a slash command (a trigger id is made up when empty). Its text
+// is what the user typed, and goes out as Slack sends it: entity-encoded (SlackText).
 func (s *Server) SlashCommand(ctx context.Context, cmd slack.SlashCommand) (Ack, error) {
 	cmd.TriggerID = s.trigger(cmd.TriggerID)
+	cmd.Text = SlackText(cmd.Text)
 	if cmd.TeamID == "" {
 		cmd.TeamID, cmd.TeamDomain = "T0FAKE", "fake"
 	}
@@ -1040,9 +1116,14 @@ func (s *Server) SlashCommand(ctx context.Context, cmd slack.SlashCommand) (Ack,
 }
 
 // Interaction delivers a view submission, button press, shortcut, suggestion request or
-// closed view (a trigger id is made up when empty).
+// closed view (a trigger id is made up when empty). A message shortcut's message text is
+// what its author typed, and goes out as Slack sends it: entity-encoded (SlackText).
+// The options a suggestion request is answered with are held to Slack's limits.
 func (s *Server) Interaction(ctx context.Context, cb slack.InteractionCallback) (Ack, error) {
 	cb.TriggerID = s.trigger(cb.TriggerID)
+	if cb.Type == slack.InteractionTypeMessageAction {
+		cb.Message.Text = SlackText(cb.Message.Text)
+	}
 	if cb.Team.ID == "" {
 		cb.Team.ID, cb.Team.Domain = "T0FAKE", "fake"
 	}
@@ -1050,8 +1131,18 @@ func (s *Server) Interaction(ctx context.Context, cb slack.InteractionCallback) 
 	if err != nil {
 		return Ack{}, err
 	}
-	return s.Envelope(ctx, "interactive", payload)
+	ack, err := s.Envelope(ctx, "interactive", payload)
+	if err == nil && cb.Type == slack.InteractionTypeBlockSuggestion && !s.opts.SkipLimits {
+		if errs := validateOptionsResponse(ack.Payload); len(errs) > 0 {
+			return ack, fmt.Errorf("%w: %s", ErrInvalidOptions, strings.Join(errs, "; "))
+		}
+	}
+	return ack, err
 }
+
+// ErrInvalidOptions means a suggestion request was answered with options Slack refuses
+// (more than 100, text over 75 or value over 150 characters); Slack shows the user none.
+var ErrInvalidOptions = errors.New("slackfake: suggestion answered with invalid options")
 
 // Event delivers an Events API event; inner is the event object (with its "type").
 func (s *Server) Event(ctx context.Context, inner any) (Ack, error) {
