@@ -178,7 +178,9 @@ func (s *Store) RaiseEscalation(ctx context.Context, cfg *Org, e Escalation) (sa
 				jobs = append(jobs, EscalationNotifyArgs{EscalationID: id, EventID: eventID, Recipient: owner})
 			}
 		}
-		jobs = append(jobs, EscalationNotifyArgs{EscalationID: id, EventID: eventID, Recipient: e.ReporterID})
+		if tellsReporter(e) {
+			jobs = append(jobs, EscalationNotifyArgs{EscalationID: id, EventID: eventID, Recipient: e.ReporterID})
+		}
 		return s.enqueue(ctx, tx, jobs...)
 	})
 	if err != nil {
@@ -284,7 +286,7 @@ func (s *Store) ApplyAct(ctx context.Context, cfg *Org, a Act) (Escalation, Even
 			return fmt.Errorf("record event: %w", err)
 		}
 		jobs := []river.JobArgs{EscalationPostArgs{EscalationID: e.ID}}
-		if e.ReporterID != a.ActorID && notifies(e.Source) {
+		if e.ReporterID != a.ActorID && tellsReporter(e) {
 			jobs = append(jobs, EscalationNotifyArgs{EscalationID: e.ID, EventID: ev.ID, Recipient: e.ReporterID})
 		}
 		if a.Action == ActionReassign {
