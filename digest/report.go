@@ -38,6 +38,10 @@ type Report struct {
 
 	// LLM is the period's language-model use, nil when no model is configured.
 	LLM *LLMUsage
+
+	// Measures are the teams' revenue measures, nil when none is configured (or the
+	// digest hides them).
+	Measures *RevenueDrivers
 }
 
 // OutcomeStat counts one outcome's deals and their value.
@@ -171,6 +175,9 @@ func (r *Report) Summary() map[string]any {
 	}
 	if r.WinRate != nil {
 		s["win_rate"] = *r.WinRate
+	}
+	if m := revenueSummary(r); m != nil {
+		s["measures"] = m
 	}
 	return s
 }

@@ -55,7 +55,8 @@ func (a *app) digests() []digest.Definition {
 	out := make([]digest.Definition, len(a.cfg.Digests))
 	for i, d := range a.cfg.Digests {
 		out[i] = digest.Definition{Channel: d.Channel, Spec: d.Schedule, Lookback: d.Lookback,
-			Schedule: digest.Schedule{Cron: d.Cron, Location: a.cfg.Location}, Filter: digest.Filter{Region: d.Filter.Region}}
+			Schedule: digest.Schedule{Cron: d.Cron, Location: a.cfg.Location}, Filter: digest.Filter{Region: d.Filter.Region},
+			HideMeasures: !d.Measures}
 	}
 	return out
 }

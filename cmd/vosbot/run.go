@@ -50,12 +50,13 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	org := a.org()
+	scorecard := a.scorecard()
 	slackClient := bot.NewClient(a.env.SlackBotToken, a.env.SlackAppToken, a.env.SlackAPIURL)
 	b := bot.New(bot.Options{Client: slackClient, Logger: a.log.With("component", "bot"), Registry: reg,
 		Deps: bot.Deps{Store: store, Org: org, Catalogue: catalogue.NewReader(store.Catalogue, nil, 0, a.catalogue())}})
 
 	defs := a.digests()
-	poster := digest.NewPoster(db.Pool, slackClient, &digest.Builder{Pool: db.Pool, Org: org, LLMEnabled: a.env.LLMEnabled()}, a.log.With("component", "digest"), reg)
+	poster := digest.NewPoster(db.Pool, slackClient, &digest.Builder{Pool: db.Pool, Org: org, LLMEnabled: a.env.LLMEnabled(), Scorecard: scorecard}, a.log.With("component", "digest"), reg)
 
 	workers := river.NewWorkers()
 	b.AddWorkers(workers)
