@@ -26,6 +26,8 @@ type ForgetCounts struct {
 	EscalationsOwned    int `json:"escalations_owned"`
 	Events              int `json:"events"`
 	PendingMessages     int `json:"pending_messages"`
+	// MeasureValues are measure values and corrections they reported or made.
+	MeasureValues int `json:"measure_values"`
 }
 
 // PurgeCounts says what purging before a date deletes (or deleted).
@@ -35,6 +37,8 @@ type PurgeCounts struct {
 	// EscalationsKept are older escalations still open at the date: live work is kept.
 	EscalationsKept int `json:"escalations_kept"`
 	LLMUsage        int `json:"llm_usage"`
+	// MeasureValues are measure values reported, and corrections made, before the date.
+	MeasureValues int `json:"measure_values"`
 }
 
 // privacyTx runs fn in a transaction allowed to change the audit trail.
@@ -97,6 +101,9 @@ func (s *Store) Forget(ctx context.Context, userID string, apply bool) (ForgetCo
 			&c.EscalationsOwned, &c.Events, &c.PendingMessages); err != nil {
 			return err
 		}
+		if err := tx.QueryRow(ctx, countForgetMeasures, userID).Scan(&c.MeasureValues); err != nil {
+			return err
+		}
 		if !apply {
 			return nil
 		}
@@ -113,6 +120,11 @@ func (s *Store) Forget(ctx context.Context, userID string, apply bool) (ForgetCo
 			{forgetPending, []any{userID}},
 		} {
 			if _, err := tx.Exec(ctx, step.sql, step.args...); err != nil {
+				return err
+			}
+		}
+		for _, stmt := range forgetMeasures {
+			if _, err := tx.Exec(ctx, stmt.sql, []any{userID, Forgotten, RemovedText}[:stmt.n]...); err != nil {
 				return err
 			}
 		}
@@ -151,10 +163,13 @@ func (s *Store) Purge(ctx context.Context, before time.Time, apply bool) (PurgeC
 		if err := tx.QueryRow(ctx, countPurge, before).Scan(&c.Feedback, &c.Escalations, &c.EscalationsKept, &c.LLMUsage); err != nil {
 			return err
 		}
+		if err := tx.QueryRow(ctx, countPurgeMeasures, before).Scan(&c.MeasureValues); err != nil {
+			return err
+		}
 		if !apply {
 			return nil
 		}
-		for _, stmt := range purgeStatements {
+		for _, stmt := range append(purgeStatements, purgeMeasures...) {
 			if _, err := tx.Exec(ctx, stmt, before); err != nil {
 				return err
 			}

@@ -408,3 +408,38 @@ func TestImportExportRoundTrip(t *testing.T) {
 		t.Errorf("bad header: %v", err)
 	}
 }
+
+// TestForgetAndPurgeMeasures: forgetting a person anonymises who reported and their
+// notes, keeping the team's values; purging removes history older than the date.
+func TestForgetAndPurgeMeasures(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	if _, err := f.store.OpenAsk(f.ctx, f.sc, "billing", f.week("2026-11-09"), []string{"U0FIN"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.store.Record(f.ctx, f.sc, measures.Report{Team: "billing", Week: f.week("2026-11-09"), Values: map[string]float64{"invoices_on_time": 97},
+		Note: "my own words", ReporterID: "U0FIN", Source: measures.SourceSlack}); err != nil {
+		t.Fatal(err)
+	}
+	f.record("billing", "2026-11-09", "U0ADMIN", map[string]float64{"invoices_on_time": 96})
+	c, err := f.esc.Forget(f.ctx, "U0FIN", true)
+	if err != nil || c.MeasureValues != 1 {
+		t.Fatalf("forget %+v %v", c, err)
+	}
+	var n int
+	_ = f.pool.QueryRow(f.ctx, `SELECT (SELECT count(*) FROM measure_values WHERE reported_by = 'U0FIN') + (SELECT count(*) FROM measure_revisions WHERE reported_by = 'U0FIN' OR note LIKE '%own words%')
+	    + (SELECT count(*) FROM measure_asks WHERE answered_by = 'U0FIN')`).Scan(&n)
+	if n != 0 {
+		t.Errorf("%d traces of the forgotten owner", n)
+	}
+	if es, _ := f.store.Entries(f.ctx, "billing", f.week("2026-11-09")); len(es) != 1 || es[0].Value != 96 {
+		t.Errorf("the team's value changed: %+v", es)
+	}
+	p, err := f.esc.Purge(f.ctx, f.now.Add(time.Hour), true)
+	if err != nil || p.MeasureValues != 2 {
+		t.Fatalf("purge %+v %v", p, err)
+	}
+	if h, _ := f.store.History(f.ctx, f.week("2026-11-09"), f.week("2026-11-09")); len(h) != 0 {
+		t.Errorf("purged history remains: %+v", h)
+	}
+}
