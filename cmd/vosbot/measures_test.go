@@ -93,6 +93,15 @@ func TestMeasuresCommands(t *testing.T) {
 		t.Fatalf("1.2k: exit %d, %q", code, out)
 	}
 
+	// The digest shows them: Friday's preview of the week after.
+	friday := lastWeek.Add(1).Start(ny).AddDate(0, 0, 4).Add(17 * time.Hour).Format(time.RFC3339)
+	code, out, errs = vos("", "digest", "preview", "--at", friday)
+	if code != 0 || !strings.Contains(out, "Revenue drivers · "+lastWeek.Label()) ||
+		!strings.Contains(out, "🔴 Finance & Billing — Invoices sent on time: 93% · target ≥ 95%") ||
+		!strings.Contains(out, "✅ marketing — Marketing qualified leads: 1,200 leads · target ≥ 150 leads") {
+		t.Errorf("digest preview: exit %d %s\n%s", code, errs, out)
+	}
+
 	next := measures.WeekOf(time.Now(), ny).Add(1).String()
 	old := time.Now().AddDate(-1, 0, -8).Format(time.DateOnly)
 	for _, bad := range []struct {
