@@ -101,7 +101,7 @@ func answeredMessage(ref reportRef, teamName string, ms []measures.Measure, entr
 		for _, e := range entries {
 			if e.Measure == m.Key {
 				v := e.Value
-				line = fmt.Sprintf("%s %s: *%s* (target %s)", statusEmoji(m.StatusOf(&v)), blockkit.Escape(m.Name), blockkit.Escape(m.Format(v)), blockkit.Escape(m.TargetLabel()))
+				line = fmt.Sprintf("%s %s: *%s* (target %s)", m.StatusOf(&v).Mark(), blockkit.Escape(m.Name), blockkit.Escape(m.Format(v)), blockkit.Escape(m.TargetLabel()))
 			}
 		}
 		lines = append(lines, line)
@@ -121,16 +121,6 @@ func answeredMessage(ref reportRef, teamName string, ms []measures.Measure, entr
 		blockkit.Context("how", "A correction keeps the earlier value in the audit trail."))
 	text := fmt.Sprintf("%s measures for the %s were reported", teamName, ref.Week.Label())
 	return blockkit.Escape(text), blocks
-}
-
-func statusEmoji(s measures.Status) string {
-	switch s {
-	case measures.Met:
-		return "✅"
-	case measures.Missed:
-		return "🔴"
-	}
-	return "⚪"
 }
 
 // inputValue is a stored value as the modal pre-fills it: exact, and read back as itself.
@@ -251,7 +241,7 @@ func measuresHomeBlocks(teams []homeMeasures) []slack.Block {
 			p := s.Last()
 			latest := "⚪ not reported"
 			if p.Value != nil {
-				latest = statusEmoji(p.Status) + " " + blockkit.Escape(m.Format(*p.Value))
+				latest = p.Status.Mark() + " " + blockkit.Escape(m.Format(*p.Value))
 			} else {
 				lastReported = false
 			}
@@ -285,7 +275,7 @@ func weekOptionText(w measures.Week, series []measureSeries) string {
 	for _, ms := range series {
 		for _, p := range ms.Series {
 			if p.Week == w {
-				marks = append(marks, statusEmoji(p.Status))
+				marks = append(marks, p.Status.Mark())
 			}
 		}
 	}

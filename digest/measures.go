@@ -115,17 +115,6 @@ func (b *Builder) revenueDrivers(ctx context.Context, q Querier, d Definition, r
 	return nil
 }
 
-// statusMark is the measure's colour: green, red, or white for a week nobody reported.
-func statusMark(s measures.Status) string {
-	switch s {
-	case measures.Met:
-		return "✅"
-	case measures.Missed:
-		return "🔴"
-	}
-	return "⚪"
-}
-
 // revenueSection renders the Revenue drivers: per team and measure the latest week
 // against its target, the 13-week sparkline, the 4-week average and the streak; then
 // the teams that reported nothing.
@@ -157,7 +146,7 @@ func revenueSection(r *Report, s style) *section {
 
 func measureLine(t TeamMeasures, m MeasureStat, week measures.Week, s style) string {
 	mm := m.Measure
-	l := fmt.Sprintf("%s %s — %s: ", statusMark(m.Status), s.bold(s.text(t.Name)), s.text(mm.Name))
+	l := fmt.Sprintf("%s %s — %s: ", m.Status.Mark(), s.bold(s.text(t.Name)), s.text(mm.Name))
 	if m.Value != nil {
 		l += s.bold(s.text(mm.Format(*m.Value)))
 	} else {

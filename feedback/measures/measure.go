@@ -108,6 +108,17 @@ const (
 	Missing Status = "missing"
 )
 
+// Mark is the status's colour: green, red, or white for a week nobody reported.
+func (s Status) Mark() string {
+	switch s {
+	case Met:
+		return "✅"
+	case Missed:
+		return "🔴"
+	}
+	return "⚪"
+}
+
 // StatusOf judges a reported value against the target; nil is Missing.
 func (m Measure) StatusOf(v *float64) Status {
 	if v == nil {
