@@ -213,6 +213,9 @@ func mentions(ids []string) string {
 
 // reporterLine names the reporter, unless they asked to stay out of public view.
 func reporterLine(e feedback.Escalation) string {
+	if e.ReporterID == feedback.ReporterVosbot {
+		return "Raised by vosbot: a measure missed its target weeks running"
+	}
 	if e.HideName {
 		return "Raised by a rep who asked not to be named"
 	}

@@ -30,6 +30,8 @@ type homeData struct {
 	Admin    bool
 	Org      *feedback.Org
 	Now      time.Time
+	// Measures are the measures of the teams the user may report for.
+	Measures []homeMeasures
 }
 
 // homeView builds the App Home tab.
@@ -63,6 +65,7 @@ func homeView(h homeData) slack.HomeTabViewRequest {
 			blocks = append(blocks, escalationHomeItem("team_", e, h.Org, h.Now, true)...)
 		}
 	}
+	blocks = append(blocks, measuresHomeBlocks(h.Measures)...)
 	blocks = append(blocks, slack.NewDividerBlock(), blockkit.Section("reported_title", "*Dropped balls you raised*"))
 	if len(h.Reported) == 0 {
 		blocks = append(blocks, blockkit.Context("reported_empty", "None. When another team lets a customer down, type `/dropped-ball` or use the button above."))
@@ -150,6 +153,9 @@ func (b *Bot) publishHome(ctx context.Context, userID string) error {
 		}
 	}
 	if h.Reported, err = b.deps.Store.ReportedEscalations(ctx, userID, 10); err != nil {
+		return err
+	}
+	if h.Measures, err = b.homeMeasures(ctx, userID); err != nil {
 		return err
 	}
 	if h.Admin = b.isAdmin(userID); h.Admin {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/vosbot/vosbot/feedback"
 	"github.com/vosbot/vosbot/feedback/catalogue"
+	"github.com/vosbot/vosbot/feedback/measures"
 )
 
 // Deps are the domain services and settings the Slack handlers use.
@@ -17,6 +18,9 @@ type Deps struct {
 	// Catalogue reads the theme catalogue: the reasons reps pick and the rules they are
 	// validated by come from it.
 	Catalogue *catalogue.Reader
+	// Measures and Scorecard are the teams' revenue measures; nil: no measures.
+	Measures  *measures.Store
+	Scorecard *measures.Scorecard
 }
 
 // onSlashCommand runs after the ack.
@@ -42,6 +46,8 @@ func (b *Bot) onViewSubmission(ctx context.Context, cb slack.InteractionCallback
 		return b.submitEscalationAct(ctx, cb)
 	case escalationReplyForm:
 		return b.submitReply(ctx, cb)
+	case measuresCallback:
+		return b.submitMeasures(ctx, cb)
 	default:
 		b.log.Warn("submission of an unknown view", "callback_id", cb.View.CallbackID, "user", cb.User.ID)
 		return nil
@@ -96,6 +102,8 @@ func (b *Bot) onBlockAction(ctx context.Context, cb slack.InteractionCallback, a
 		b.reporterButton(ctx, cb, a)
 	case themeAccept, themeDismiss, themeMerge:
 		b.themeAction(ctx, cb, a)
+	case measuresReport, measuresPickWeek:
+		b.measuresButton(ctx, cb, a)
 	default:
 		b.log.Warn("unknown button", "action_id", a.ActionID, "user", cb.User.ID)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/robfig/cron/v3"
 	"github.com/vosbot/vosbot/digest"
 	"github.com/vosbot/vosbot/feedback"
+	"github.com/vosbot/vosbot/feedback/measures"
 )
 
 // Org is the sample organisation.
@@ -25,6 +26,8 @@ type Org struct {
 	// Names maps the user ids to display names, for the plain-text digest.
 	Names map[string]string
 	Reps  []string
+	// Scorecard is the teams' revenue measures (demo/measures.go).
+	Scorecard *measures.Scorecard
 }
 
 // Size says how much to generate.
@@ -86,7 +89,7 @@ func NewOrg(size Size) (*Org, error) {
 	if err != nil {
 		return nil, err
 	}
-	o := &Org{Org: sampleOrg(loc), Names: map[string]string{},
+	o := &Org{Org: sampleOrg(loc), Names: map[string]string{}, Scorecard: sampleScorecard(loc),
 		Digest: digest.Definition{Channel: "C0LEADERSHIP", Spec: "0 16 * * FRI", Schedule: digest.Schedule{Cron: sched, Location: loc}, Lookback: digest.DefaultLookback}}
 	for k, v := range ownerNames {
 		o.Names[k] = v

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/vosbot/vosbot/feedback"
+	"github.com/vosbot/vosbot/feedback/measures"
 )
 
 // Limits of what a report carries; rendering shortens further when needed.
@@ -36,6 +37,8 @@ type Builder struct {
 	Org  *feedback.Org
 	// LLMEnabled adds the period's token use to reports.
 	LLMEnabled bool
+	// Scorecard is the teams' revenue measures; nil or empty: no Revenue drivers section.
+	Scorecard *measures.Scorecard
 }
 
 // Build computes the report of the digest d for period p.
@@ -59,6 +62,9 @@ func (b *Builder) BuildWith(ctx context.Context, q Querier, d Definition, p Peri
 		if err := step(ctx, q, r, starts, ends); err != nil {
 			return nil, fmt.Errorf("build digest %s for %s: %w", d.Channel, p, err)
 		}
+	}
+	if err := b.revenueDrivers(ctx, q, d, r); err != nil {
+		return nil, fmt.Errorf("build digest %s for %s: revenue drivers: %w", d.Channel, p, err)
 	}
 	return r, nil
 }

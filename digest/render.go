@@ -112,6 +112,9 @@ func build(r *Report, s style) content {
 	if ps := promisesSection(r, s); ps != nil {
 		c.Sections = append(c.Sections, *ps)
 	}
+	if rs := revenueSection(r, s); rs != nil {
+		c.Sections = append(c.Sections, *rs)
+	}
 	if os := overdueSection(r, s); os != nil {
 		c.Sections = append(c.Sections, *os)
 	}
@@ -382,7 +385,11 @@ func chunks(title string, lines []string) []string {
 // fallback is the notification text: the headline numbers.
 func fallback(r *Report, c content) string {
 	if r.Empty() {
-		return blockkit.Escape(c.Title) + ": a quiet week, nothing was filed."
+		t := c.Title + ": a quiet week, nothing was filed."
+		if rf := revenueFallback(r); rf != "" {
+			t += " " + rf + "."
+		}
+		return blockkit.Escape(t)
 	}
 	won, lost, nd := r.outcome(feedback.Won), r.outcome(feedback.Lost), r.outcome(feedback.NoDecision)
 	t := fmt.Sprintf("%s: %d deals (%d won, %d lost, %d no decision)", c.Title, r.Total(), won.Count, lost.Count, nd.Count)
@@ -394,6 +401,9 @@ func fallback(r *Report, c content) string {
 	}
 	if len(r.Overdue) > 0 {
 		t += fmt.Sprintf(". %d dropped ball%s overdue", len(r.Overdue), plural(len(r.Overdue)))
+	}
+	if rf := revenueFallback(r); rf != "" {
+		t += ". " + rf
 	}
 	return blockkit.Escape(t + ".")
 }

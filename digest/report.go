@@ -48,6 +48,10 @@ type Report struct {
 
 	// LLM is the period's language-model use, nil when no model is configured.
 	LLM *LLMUsage
+
+	// Measures are the teams' revenue measures, nil when none is configured (or the
+	// digest hides them).
+	Measures *RevenueDrivers
 }
 
 // PeriodStat is one period's deals: counts and values in the report's currency (cents).
@@ -223,6 +227,9 @@ func (r *Report) Summary() map[string]any {
 	}
 	if r.TopPerformers != nil {
 		s["top_performers"] = map[string]int{"raised": r.TopPerformers.Raised, "still_open": r.TopPerformers.StillOpen}
+	}
+	if m := revenueSummary(r); m != nil {
+		s["measures"] = m
 	}
 	return s
 }

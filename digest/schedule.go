@@ -84,6 +84,9 @@ type Definition struct {
 	// Lookback is the length of the period covered, ending at the scheduled time.
 	Lookback time.Duration
 	Filter   Filter
+	// HideMeasures leaves the Revenue drivers out (measures are company-wide, so a
+	// regional digest shows them too unless configured otherwise).
+	HideMeasures bool
 }
 
 // Filter restricts a digest to matching records.

@@ -212,7 +212,9 @@ func (s *Store) RaiseEscalation(ctx context.Context, cfg *Org, e Escalation) (sa
 				jobs = append(jobs, EscalationNotifyArgs{EscalationID: id, EventID: eventID, Recipient: owner})
 			}
 		}
-		jobs = append(jobs, EscalationNotifyArgs{EscalationID: id, EventID: eventID, Recipient: e.ReporterID})
+		if tellsReporter(e) {
+			jobs = append(jobs, EscalationNotifyArgs{EscalationID: id, EventID: eventID, Recipient: e.ReporterID})
+		}
 		return s.enqueue(ctx, tx, jobs...)
 	})
 	if err != nil {
@@ -306,9 +308,9 @@ func (s *Store) ApplyAct(ctx context.Context, cfg *Org, a Act) (Escalation, Even
 			e.AckDueAt, e.ResolveDueAt = dueTimes(cfg, a.ToTeam, e.Severity, now)
 			e.LastRemindedAt = nil
 		}
-		tellsReporter := e.ReporterID != a.ActorID && notifies(e.Source)
+		told := e.ReporterID != a.ActorID && tellsReporter(e)
 		// The reporter is asked when told; the demo's reporters answer in its simulation.
-		asks := tellsReporter || (e.Source == SourceDemo && e.ReporterID != a.ActorID)
+		asks := told || (e.Source == SourceDemo && e.ReporterID != a.ActorID)
 		e.ConfirmDueAt = nil
 		if (a.Action == ActionResolve || a.Action == ActionWontFix) && asks && cfg.Escalations.ConfirmWithin > 0 {
 			due := now.Add(cfg.Escalations.ConfirmWithin)
@@ -328,7 +330,7 @@ func (s *Store) ApplyAct(ctx context.Context, cfg *Org, a Act) (Escalation, Even
 			return fmt.Errorf("record event: %w", err)
 		}
 		jobs := []river.JobArgs{EscalationPostArgs{EscalationID: e.ID}}
-		if tellsReporter {
+		if told {
 			jobs = append(jobs, EscalationNotifyArgs{EscalationID: e.ID, EventID: ev.ID, Recipient: e.ReporterID})
 		}
 		if a.Action == ActionReassign {

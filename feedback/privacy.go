@@ -37,6 +37,8 @@ type ForgetCounts struct {
 	ThemeExamples int `json:"theme_examples"`
 	// LLMErrors are language model errors that quoted their words.
 	LLMErrors int `json:"llm_errors"`
+	// MeasureValues are measure values and corrections they reported or made.
+	MeasureValues int `json:"measure_values"`
 }
 
 // PurgeCounts says what purging before a date deletes (or deleted).
@@ -48,6 +50,8 @@ type PurgeCounts struct {
 	LLMUsage        int `json:"llm_usage"`
 	// ThemeExamples are texts of deleted feedback kept as examples of a theme.
 	ThemeExamples int `json:"theme_examples"`
+	// MeasureValues are measure values reported, and corrections made, before the date.
+	MeasureValues int `json:"measure_values"`
 }
 
 // privacyTx runs fn in a transaction allowed to change the audit trail.
@@ -198,6 +202,9 @@ func (s *Store) Forget(ctx context.Context, userID string, apply bool) (ForgetCo
 			&c.EscalationsOwned, &c.Events, &c.PendingMessages, &c.FinishedJobs, &c.ThemeExamples, &c.LLMErrors); err != nil {
 			return err
 		}
+		if err := tx.QueryRow(ctx, countForgetMeasures, userID).Scan(&c.MeasureValues); err != nil {
+			return err
+		}
 		if !apply {
 			return nil
 		}
@@ -219,6 +226,11 @@ func (s *Store) Forget(ctx context.Context, userID string, apply bool) (ForgetCo
 			{pruneThemeExamples, nil},
 		} {
 			if _, err := tx.Exec(ctx, step.sql, step.args...); err != nil {
+				return err
+			}
+		}
+		for _, stmt := range forgetMeasures {
+			if _, err := tx.Exec(ctx, stmt.sql, []any{userID, Forgotten, RemovedText}[:stmt.n]...); err != nil {
 				return err
 			}
 		}
@@ -263,10 +275,13 @@ func (s *Store) Purge(ctx context.Context, before time.Time, apply bool) (PurgeC
 		if err := tx.QueryRow(ctx, countPurge, before).Scan(&c.Feedback, &c.Escalations, &c.EscalationsKept, &c.LLMUsage, &c.ThemeExamples); err != nil {
 			return err
 		}
+		if err := tx.QueryRow(ctx, countPurgeMeasures, before).Scan(&c.MeasureValues); err != nil {
+			return err
+		}
 		if !apply {
 			return nil
 		}
-		for _, stmt := range purgeStatements {
+		for _, stmt := range append(purgeStatements, purgeMeasures...) {
 			if _, err := tx.Exec(ctx, stmt, before); err != nil {
 				return err
 			}

@@ -6,6 +6,7 @@ import (
 	"github.com/vosbot/vosbot/digest"
 	"github.com/vosbot/vosbot/feedback"
 	"github.com/vosbot/vosbot/feedback/catalogue"
+	"github.com/vosbot/vosbot/feedback/measures"
 	"github.com/vosbot/vosbot/internal/config"
 )
 
@@ -62,7 +63,28 @@ func (a *app) digests() []digest.Definition {
 	out := make([]digest.Definition, len(a.cfg.Digests))
 	for i, d := range a.cfg.Digests {
 		out[i] = digest.Definition{Channel: d.Channel, Spec: d.Schedule, Lookback: d.Lookback,
-			Schedule: digest.Schedule{Cron: d.Cron, Location: a.cfg.Location}, Filter: digest.Filter{Region: d.Filter.Region}}
+			Schedule: digest.Schedule{Cron: d.Cron, Location: a.cfg.Location}, Filter: digest.Filter{Region: d.Filter.Region},
+			HideMeasures: !d.Measures}
 	}
 	return out
+}
+
+// scorecard is the teams' revenue measures as configured, asked on their schedules in
+// the configured zone (digest.Schedule keeps 10:00 at 10:00 across daylight saving).
+func (a *app) scorecard() *measures.Scorecard { return scorecardFromConfig(a.cfg) }
+
+func scorecardFromConfig(cfg *config.Config) *measures.Scorecard {
+	sc := &measures.Scorecard{Location: cfg.Location}
+	for _, t := range cfg.Teams {
+		if len(t.Measures) == 0 {
+			continue
+		}
+		mt := measures.Team{Key: t.Key, AskSpec: t.Ask, Ask: digest.Schedule{Cron: t.AskCron, Location: cfg.Location}}
+		for _, m := range t.Measures {
+			mt.Measures = append(mt.Measures, measures.Measure{Team: t.Key, Key: m.Key, Name: m.Name, Target: m.Target,
+				Better: measures.Better(m.Better), Unit: m.Unit, EscalateAfter: m.EscalateAfterMisses})
+		}
+		sc.Teams = append(sc.Teams, mt)
+	}
+	return sc
 }

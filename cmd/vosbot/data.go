@@ -54,19 +54,29 @@ func parseDate(flagName, v string, loc *time.Location, endOfDay bool) (time.Time
 }
 
 func cmdExport(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("export", "feedback|escalations [--format csv|json] [--since DATE] [--until DATE]",
-		"Write every matching record to stdout: CSV (RFC 4180, one header row) or JSON Lines.\nDates are in the configured time zone; --until includes that day.")
+	fs := a.flags("export", "feedback|escalations|measures [--format csv|json] [--since DATE] [--until DATE]",
+		"Write every matching record to stdout: CSV (RFC 4180, one header row) or JSON Lines.\nDates are in the configured time zone; --until includes that day. measures: every value\n(team,measure,week,value,note,reported_by,reported_at), without --since or --until.")
 	format := fs.String("format", "csv", "csv or json (JSON Lines)")
 	since := fs.String("since", "", "only records created on or after this date or time")
 	until := fs.String("until", "", "only records created up to this date (inclusive) or before this time")
-	subject, err := a.subjectAndFlags(fs, args, "feedback", "escalations")
+	subject, err := a.subjectAndFlags(fs, args, "feedback", "escalations", "measures")
 	if err != nil {
 		return err
 	}
 	if *format != feedback.FormatCSV && *format != feedback.FormatJSON {
 		return usagef("export: --format %q: use csv or json", *format)
 	}
+	if subject == "measures" && (*since != "" || *until != "") {
+		return usagef("export measures: --since and --until do not apply; it writes every week")
+	}
 	if err := a.setup(); err != nil {
+		return err
+	}
+	if subject == "measures" {
+		n, err := a.exportMeasures(ctx, a.io.out, *format)
+		if err == nil {
+			a.log.Info("exported", "records", n, "what", subject)
+		}
 		return err
 	}
 	var p feedback.Period
@@ -96,15 +106,19 @@ func cmdExport(ctx context.Context, a *app, args []string) error {
 }
 
 func cmdImport(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("import", "feedback [--input FILE|-] [--strict]",
-		"Load historical win/loss notes from a CSV with the export's column names (outcome and account\nrequired). Refused rows are reported with their line numbers and never stop the others.\nImporting the same file twice adds nothing the second time.")
+	fs := a.flags("import", "feedback|measures [--input FILE|-] [--strict]",
+		"Load historical win/loss notes (feedback: outcome and account required) or measure history\n(measures: team, measure, week and value required) from a CSV with the export's column names.\nRefused rows are reported with their line numbers and never stop the others.\nImporting the same file twice adds nothing the second time.")
 	input := fs.String("input", "-", "CSV file to read, - for stdin")
 	strict := fs.Bool("strict", false, "exit with status 1 when any row was refused")
-	if _, err := a.subjectAndFlags(fs, args, "feedback"); err != nil {
+	subject, err := a.subjectAndFlags(fs, args, "feedback", "measures")
+	if err != nil {
 		return err
 	}
 	if err := a.setup(); err != nil {
 		return err
+	}
+	if subject == "measures" {
+		return a.importMeasures(ctx, *input, *strict)
 	}
 	r, closeInput, err := a.openInput("import", *input)
 	if err != nil {

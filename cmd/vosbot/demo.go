@@ -10,6 +10,7 @@ import (
 	"github.com/vosbot/vosbot/demo"
 	"github.com/vosbot/vosbot/digest"
 	"github.com/vosbot/vosbot/feedback"
+	"github.com/vosbot/vosbot/feedback/measures"
 	"github.com/vosbot/vosbot/internal/database"
 )
 
@@ -64,6 +65,14 @@ func cmdDemo(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return fmt.Errorf("demo data: %w", err)
 	}
+	mstore, err := measures.NewStore(db.Pool, measures.StoreOptions{Now: now, Logger: a.log})
+	if err != nil {
+		return err
+	}
+	mres, err := demo.GenerateMeasures(ctx, mstore, store, setNow, org, res.End, demoSeed)
+	if err != nil {
+		return fmt.Errorf("demo measures: %w", err)
+	}
 	tagger := &feedback.OfflineTagger{Store: store, Log: a.log}
 	if _, err := tagger.TagSince(ctx, time.Time{}); err != nil {
 		return fmt.Errorf("demo themes: %w", err)
@@ -72,7 +81,7 @@ func cmdDemo(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	r, err := (&digest.Builder{Pool: db.Pool, Org: org.Org}).Build(ctx, org.Digest, p)
+	r, err := (&digest.Builder{Pool: db.Pool, Org: org.Org, Scorecard: org.Scorecard}).Build(ctx, org.Digest, p)
 	if err != nil {
 		return err
 	}
@@ -86,8 +95,8 @@ func cmdDemo(ctx context.Context, a *app, args []string) error {
 		return fmt.Errorf("demo charts: %w", err)
 	}
 	fmt.Fprintf(a.io.out, "\nCharts the digest attaches in Slack (%d PNG files): %s\n", len(paths), chartDir)
-	fmt.Fprintf(a.io.err, "\nvosbot demo: %d reps filed %d feedback items and raised %d dropped balls over %d weeks; digest of the latest week above (%.1f s). "+
+	fmt.Fprintf(a.io.err, "\nvosbot demo: %d reps filed %d feedback items and raised %d dropped balls over %d weeks, and %d teams reported %d measure values (%d dropped ball%s raised by vosbot for a measure missed weeks running); digest of the latest week above (%.1f s). "+
 		"Next: create the Slack app (README.md) and run vosbot run.\n",
-		len(org.Reps), res.Feedback, res.Escalations, demo.Default.Weeks, time.Since(started).Seconds())
+		len(org.Reps), res.Feedback, res.Escalations, demo.Default.Weeks, len(org.Scorecard.Teams), mres.Values, mres.Escalations, plural(mres.Escalations), time.Since(started).Seconds())
 	return nil
 }

@@ -108,7 +108,7 @@ func digestPreview(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer db.Close()
-	r, err := (&digest.Builder{Pool: db.Pool, Org: a.org(), LLMEnabled: a.env.LLMEnabled()}).Build(ctx, d, p)
+	r, err := (&digest.Builder{Pool: db.Pool, Org: a.org(), LLMEnabled: a.env.LLMEnabled(), Scorecard: a.scorecard()}).Build(ctx, d, p)
 	if err != nil {
 		return err
 	}
@@ -140,7 +140,7 @@ func digestPost(ctx context.Context, a *app, args []string) error {
 	}
 	defer db.Close()
 	api := bot.NewClient(a.env.SlackBotToken, a.env.SlackAppToken, a.env.SlackAPIURL)
-	poster := digest.NewPoster(db.Pool, api, &digest.Builder{Pool: db.Pool, Org: a.org(), LLMEnabled: a.env.LLMEnabled()}, a.log, nil)
+	poster := digest.NewPoster(db.Pool, api, &digest.Builder{Pool: db.Pool, Org: a.org(), LLMEnabled: a.env.LLMEnabled(), Scorecard: a.scorecard()}, a.log, nil)
 	res, err := poster.Post(ctx, d, p, digest.PostOptions{Force: *f.force})
 	if err != nil {
 		return err

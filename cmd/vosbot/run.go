@@ -12,6 +12,7 @@ import (
 	"github.com/vosbot/vosbot/digest"
 	"github.com/vosbot/vosbot/feedback"
 	"github.com/vosbot/vosbot/feedback/catalogue"
+	"github.com/vosbot/vosbot/feedback/measures"
 	"github.com/vosbot/vosbot/internal/ops"
 )
 
@@ -50,12 +51,19 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	org := a.org()
+	scorecard := a.scorecard()
+	mstore, err := measures.NewStore(db.Pool, measures.StoreOptions{Logger: a.log.With("component", "measures")})
+	if err != nil {
+		return err
+	}
+	reg.MustRegister(measures.NewCollector(mstore, scorecard, a.log.With("component", "measures")))
 	slackClient := bot.NewClient(a.env.SlackBotToken, a.env.SlackAppToken, a.env.SlackAPIURL)
 	b := bot.New(bot.Options{Client: slackClient, Logger: a.log.With("component", "bot"), Registry: reg,
-		Deps: bot.Deps{Store: store, Org: org, Catalogue: catalogue.NewReader(store.Catalogue, nil, 0, a.catalogue())}})
+		Deps: bot.Deps{Store: store, Org: org, Catalogue: catalogue.NewReader(store.Catalogue, nil, 0, a.catalogue()),
+			Measures: mstore, Scorecard: scorecard}})
 
 	defs := a.digests()
-	poster := digest.NewPoster(db.Pool, slackClient, &digest.Builder{Pool: db.Pool, Org: org, LLMEnabled: a.env.LLMEnabled()}, a.log.With("component", "digest"), reg)
+	poster := digest.NewPoster(db.Pool, slackClient, &digest.Builder{Pool: db.Pool, Org: org, LLMEnabled: a.env.LLMEnabled(), Scorecard: scorecard}, a.log.With("component", "digest"), reg)
 
 	workers := river.NewWorkers()
 	b.AddWorkers(workers)
@@ -72,6 +80,15 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 		periodic = append(periodic, feedback.LLMTagJob())
 	}
 	river.AddWorker(workers, &feedback.RemindWorker{Store: store, Org: org, Log: a.log.With("component", "reminders")})
+	// Revenue measures: each team asked on its own schedule, reminders, misses escalated.
+	mlog := a.log.With("component", "measures")
+	river.AddWorker(workers, &measures.AskWorker{Store: mstore, Scorecard: scorecard, Org: org, Log: mlog})
+	river.AddWorker(workers, &measures.RemindWorker{Store: mstore, Org: org, Log: mlog})
+	river.AddWorker(workers, &measures.StreakWorker{Store: mstore, Escalations: store, Org: org, Scorecard: scorecard, Log: mlog})
+	periodic = append(periodic, measures.AskJobs(scorecard, time.Now, mlog)...)
+	if !scorecard.Empty() {
+		periodic = append(periodic, measures.ReminderJob())
+	}
 	jobs, err := river.NewClient(riverpgxv5.New(db.Pool), &river.Config{
 		Logger:       a.log.With("component", "jobs"),
 		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 20}},

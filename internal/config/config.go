@@ -86,6 +86,11 @@ type Team struct {
 	Channel       string
 	AckWithin     time.Duration
 	ResolveWithin time.Duration
+	// Measures are the team's revenue drivers (at most two), asked for on Ask (a cron
+	// expression in the configured zone; AskCron parsed).
+	Measures []Measure
+	Ask      string
+	AskCron  cron.Schedule
 }
 
 // Theme is one entry of a configured theme catalogue.
@@ -105,6 +110,9 @@ type Digest struct {
 	Cron     cron.Schedule
 	Lookback time.Duration
 	Filter   Filter
+	// Measures shows the teams' revenue measures (company-wide, in a regional digest
+	// too); measures: false leaves them out.
+	Measures bool
 }
 
 // Filter restricts a digest to matching records.
@@ -182,6 +190,8 @@ type file struct {
 		Channel       string   `yaml:"channel"`
 		AckWithin     string   `yaml:"ack_within"`
 		ResolveWithin string   `yaml:"resolve_within"`
+		// Measures: see measures.go.
+		Measures []measureFile `yaml:"measures"`
 	} `yaml:"teams"`
 	Themes []struct {
 		Key         string   `yaml:"key"`
@@ -199,6 +209,7 @@ type file struct {
 		Filter   struct {
 			Region string `yaml:"region"`
 		} `yaml:"filter"`
+		Measures *bool `yaml:"measures"`
 	} `yaml:"digests"`
 	LLM struct {
 		Timeout   string `yaml:"timeout"`
@@ -485,6 +496,9 @@ func (v validator) config(f *file) (*Config, error) {
 		if team.ResolveWithin < team.AckWithin {
 			return nil, v.fail(append(at, "resolve_within"), "resolve_within (%s) is shorter than ack_within (%s)", team.ResolveWithin, team.AckWithin)
 		}
+		if team.Measures, team.Ask, team.AskCron, err = v.measures(at, t.Key, t.Measures); err != nil {
+			return nil, err
+		}
 		c.Teams = append(c.Teams, team)
 	}
 
@@ -570,7 +584,8 @@ func (v validator) config(f *file) (*Config, error) {
 		if d.Filter.Region != "" && len(c.Regions) > 0 && !slices.Contains(c.Regions, d.Filter.Region) {
 			return nil, v.fail(append(at, "filter", "region"), "region %q is not one of regions: %s", d.Filter.Region, strings.Join(c.Regions, ", "))
 		}
-		c.Digests = append(c.Digests, Digest{Channel: d.Channel, Schedule: d.Schedule, Cron: sched, Lookback: lookback, Filter: Filter{Region: d.Filter.Region}})
+		c.Digests = append(c.Digests, Digest{Channel: d.Channel, Schedule: d.Schedule, Cron: sched, Lookback: lookback, Filter: Filter{Region: d.Filter.Region},
+			Measures: d.Measures == nil || *d.Measures})
 	}
 
 	if c.LLM.Timeout, err = v.duration([]any{"llm", "timeout"}, f.LLM.Timeout, DefaultLLMTimeout); err != nil {

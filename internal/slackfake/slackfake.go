@@ -464,6 +464,9 @@ func (s *Server) checkMessage(c Call) map[string]any {
 		// invalid_arguments), the reasons in errors and in response_metadata.messages.
 		return map[string]any{"ok": false, "error": "invalid_blocks", "errors": errs, "response_metadata": map[string]any{"messages": errs}}
 	}
+	if errs := messageElementErrors(c.Param("blocks")); len(errs) > 0 {
+		return map[string]any{"ok": false, "error": "invalid_blocks", "errors": errs}
+	}
 	if md := c.Param("metadata"); md != "" {
 		if _, ok := validateMetadata(md); !ok {
 			return fail("invalid_metadata_format")
@@ -476,7 +479,8 @@ func (s *Server) checkView(raw json.RawMessage, typ string) (map[string]any, []s
 	if s.opts.SkipLimits {
 		return nil, nil
 	}
-	return parseViewRequest(raw, typ)
+	obj, errs := parseViewRequest(raw, typ)
+	return obj, append(errs, elementErrors(obj["blocks"], "/view/blocks")...)
 }
 
 func invalid(errs []string) map[string]any {
