@@ -65,7 +65,13 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[PostArgs]) error {
 			return nil // the period ended before vosbot was set up: nothing was missed
 		}
 	}
-	_, err := w.Poster.Post(ctx, *d, p, PostOptions{Late: late > lateAfter})
+	res, err := w.Poster.Post(ctx, *d, p, PostOptions{Late: late > lateAfter})
+	if err == nil {
+		// The text is out; the charts follow in its thread. A chart that fails fails
+		// the job, whose retry finds the text posted and picks the charts up where
+		// they stopped.
+		err = w.Poster.PostCharts(ctx, *d, p, res)
+	}
 	if err != nil && Permanent(err) {
 		w.Poster.Log.Error("digest not posted: invite the bot to the channel or fix its id in the configuration", "channel", d.Channel, "error", err)
 		return river.JobCancel(err)

@@ -18,6 +18,11 @@ import (
 type SlackAPI interface {
 	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
 	GetConversationHistoryContext(ctx context.Context, params *slack.GetConversationHistoryParameters) (*slack.GetConversationHistoryResponse, error)
+	// The charts, uploaded into the digest's thread.
+	GetUploadURLExternalContext(ctx context.Context, params slack.GetUploadURLExternalParameters) (*slack.GetUploadURLExternalResponse, error)
+	UploadToURL(ctx context.Context, params slack.UploadToURLParameters) error
+	CompleteUploadExternalContext(ctx context.Context, params slack.CompleteUploadExternalParameters) (*slack.CompleteUploadExternalResponse, error)
+	GetConversationRepliesContext(ctx context.Context, params *slack.GetConversationRepliesParameters) ([]slack.Message, bool, string, error)
 }
 
 // metadataEvent marks digest messages, so that a crash between posting and recording
@@ -73,6 +78,8 @@ type PostOptions struct {
 // Result says what Post did.
 type Result struct {
 	TS string
+	// RunID is the digest's record (its charts are recorded against it).
+	RunID int64
 	// Posted is false when the digest had been posted before (TS is that message).
 	Posted bool
 }
@@ -147,6 +154,7 @@ func (ps *Poster) Post(ctx context.Context, d Definition, p Period, opts PostOpt
 			if err := tx.QueryRow(txCtx, lockRun, d.Channel, p.End).Scan(&runID, &status, &ts); err != nil {
 				return err
 			}
+			res.RunID = runID
 			if status == "posted" && ts != nil {
 				res.TS = *ts
 				return nil
@@ -178,7 +186,7 @@ func (ps *Poster) Post(ctx context.Context, d Definition, p Period, opts PostOpt
 		if err != nil {
 			return &postError{err: err}
 		}
-		res.TS, res.Posted = ts, true
+		res.TS, res.Posted, res.RunID = ts, true, runID
 		_, err = tx.Exec(txCtx, markPosted, runID, ts, ps.Now(), r.Summary())
 		return err
 	})

@@ -1,9 +1,11 @@
 package digest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"image/png"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -64,11 +66,82 @@ func (w testWriter) Write(p []byte) (int, error) {
 func (pf *postFixture) posts(channel string) []slackfake.Message {
 	var out []slackfake.Message
 	for _, m := range pf.fake.Messages(channel) {
-		if !m.Deleted {
+		if !m.Deleted && m.ThreadTS == "" {
 			out = append(out, m)
 		}
 	}
 	return out
+}
+
+// chartsIn are the files shared in the thread of the message ts.
+func (pf *postFixture) chartsIn(channel, ts string) []slackfake.File {
+	var out []slackfake.File
+	for _, f := range pf.fake.Files(channel) {
+		if f.Shared != nil && f.Shared.ThreadTS == ts {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// TestChartsPostedOnceInThread: after the message, its charts go into its thread as PNG
+// files with alt text; posting again uploads nothing; Slack answering 500 after it
+// completed an upload does not post that chart twice; a failing upload leaves the text
+// posted and the next run posts what is missing.
+func TestChartsPostedOnceInThread(t *testing.T) {
+	t.Parallel()
+	pf := newPostFixture(t)
+	d := pf.defs[0]
+	p, _ := d.PeriodAt(pf.now())
+	ctx := context.Background()
+
+	// The first chart's upload fails outright: the text is posted all the same.
+	pf.fake.FailNext("files.getUploadURLExternal", 1, http.StatusBadRequest, 0)
+	res, err := pf.poster.Post(ctx, d, p, PostOptions{})
+	if err != nil || !res.Posted {
+		t.Fatalf("post: %+v %v", res, err)
+	}
+	if err := pf.poster.PostCharts(ctx, d, p, res); err == nil {
+		t.Fatal("a failed upload was not reported")
+	}
+	if n := len(pf.chartsIn("C0LEAD", res.TS)); n != 0 {
+		t.Fatalf("%d charts after a failed first upload", n)
+	}
+	// Slack completes the second chart's upload, then its answer is lost (500).
+	pf.fake.FailAfterNext("files.completeUploadExternal", 1, http.StatusInternalServerError)
+	again, err := pf.poster.Post(ctx, d, p, PostOptions{})
+	if err != nil || again.Posted || again.TS != res.TS {
+		t.Fatalf("post again: %+v %v", again, err)
+	}
+	if err := pf.poster.PostCharts(ctx, d, p, again); err == nil {
+		t.Fatal("the lost answer was not reported")
+	}
+	for range 2 { // the retry, then once more: nothing new
+		if err := pf.poster.PostCharts(ctx, d, p, again); err != nil {
+			t.Fatal(err)
+		}
+	}
+	charts := pf.chartsIn("C0LEAD", res.TS)
+	names := map[string]int{}
+	for _, f := range charts {
+		names[f.Name]++
+		img, err := png.Decode(bytes.NewReader(f.Data))
+		if err != nil || img.Bounds().Dx() != chartWidth {
+			t.Errorf("%s: not an %dpx PNG: %v", f.Name, chartWidth, err)
+		}
+		if f.AltText == "" || f.Title == "" {
+			t.Errorf("%s: no alt text or title", f.Name)
+		}
+	}
+	if len(charts) != 3 || names["win-rate.png"] != 1 || names["loss-themes-value.png"] != 1 || names["escalations-by-team.png"] != 1 {
+		t.Errorf("charts in the thread: %v, want each of the three once", names)
+	}
+	if n := len(pf.posts("C0LEAD")); n != 1 {
+		t.Errorf("%d digest messages, want 1", n)
+	}
+	if n := len(pf.fake.Calls("files.getUploadURLExternal")); n != 4 {
+		t.Errorf("%d uploads started, want 4 (one refused, three charts)", n)
+	}
 }
 
 func TestPostOncePerPeriod(t *testing.T) {
@@ -381,7 +454,7 @@ func TestLeaderStoppedOtherReplicaTakesOver(t *testing.T) {
 		t.Fatal(err)
 	}
 	stopped := time.Now()
-	msgs, err := pf.fake.WaitMessages(ctx, "C0LEAD", 2, nil)
+	msgs, err := pf.fake.WaitMessages(ctx, "C0LEAD", 2, func(m slackfake.Message) bool { return m.ThreadTS == "" })
 	if err != nil {
 		t.Fatalf("no digest after the leader stopped (leader now %q): %v", leaderID(), err)
 	}

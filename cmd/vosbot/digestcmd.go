@@ -118,7 +118,7 @@ func digestPreview(ctx context.Context, a *app, args []string) error {
 
 func digestPost(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("digest post", "--channel C [--at RFC3339] [--force]",
-		"Build and post the digest of channel C now (same period rule as preview) and print the\nmessage's ts. The same channel and period is posted once, unless --force.")
+		"Build and post the digest of channel C now (same period rule as preview) and print the\nmessage's ts, then upload its charts into the message's thread. The same channel and period\nis posted once, unless --force; run again after a failure, it posts only what is missing.")
 	f := digestFlags{channel: fs.String("channel", "", "the digest's channel ID (required)"), at: fs.String("at", "", "a moment in the period, RFC 3339 (default now)"),
 		force: fs.Bool("force", false, "post even if this period was posted already")}
 	if err := a.parse(fs, args); err != nil {
@@ -149,6 +149,9 @@ func digestPost(ctx context.Context, a *app, args []string) error {
 		a.log.Info("this period's digest was already posted; not posting it again (use --force to)", "channel", d.Channel, "ts", res.TS)
 	}
 	fmt.Fprintln(a.io.out, res.TS)
+	if err := poster.PostCharts(ctx, d, p, res); err != nil {
+		return fmt.Errorf("the digest was posted (ts %s) but not all its charts: %w; run the same command again to post the rest", res.TS, err)
+	}
 	return nil
 }
 

@@ -383,12 +383,16 @@ func TestDigestCommands(t *testing.T) {
 		t.Fatalf("post: exit %d %q\n%s", code, ts1, stderr)
 	}
 	code, ts2, _ := runVosbot(t, e, "digest", "post", "--channel", "C0LEAD", "--at", "2026-11-24T10:00:00Z")
-	if code != 0 || ts2 != ts1 || len(fake.Messages("C0LEAD")) != 1 {
-		t.Errorf("same period posted twice: %q then %q, %d messages", ts1, ts2, len(fake.Messages("C0LEAD")))
+	if code != 0 || ts2 != ts1 || len(digestPosts(fake, "C0LEAD")) != 1 {
+		t.Errorf("same period posted twice: %q then %q, %d messages", ts1, ts2, len(digestPosts(fake, "C0LEAD")))
+	}
+	// Its charts went into its thread, once, though the command ran twice.
+	if files := fake.Files("C0LEAD"); len(files) != 3 || files[0].Shared.ThreadTS != strings.TrimSpace(ts1) {
+		t.Errorf("charts in the digest's thread: %d files (want 3)", len(files))
 	}
 	code, ts3, _ := runVosbot(t, e, "digest", "post", "--channel", "C0LEAD", "--at", "2026-11-24T10:00:00Z", "--force")
-	if code != 0 || ts3 == ts1 || len(fake.Messages("C0LEAD")) != 2 {
-		t.Errorf("--force: %q, %d messages", ts3, len(fake.Messages("C0LEAD")))
+	if code != 0 || ts3 == ts1 || len(digestPosts(fake, "C0LEAD")) != 2 || len(fake.Files("C0LEAD")) != 6 {
+		t.Errorf("--force: %q, %d messages, %d files", ts3, len(digestPosts(fake, "C0LEAD")), len(fake.Files("C0LEAD")))
 	}
 	charts := filepath.Join(dir, "charts")
 	code, out, stderr = runVosbot(t, e, "digest", "charts", "--channel", "C0LEAD", "--at", "2026-11-23T10:00:00Z", "--out", charts)
@@ -411,4 +415,15 @@ func TestDigestCommands(t *testing.T) {
 	if code != 2 || !strings.Contains(lastLine(stderr), "--out") {
 		t.Errorf("charts without --out: exit %d %q", code, lastLine(stderr))
 	}
+}
+
+// digestPosts are the channel's messages that are not replies in a thread.
+func digestPosts(fake *slackfake.Server, channel string) []slackfake.Message {
+	var out []slackfake.Message
+	for _, m := range fake.Messages(channel) {
+		if m.ThreadTS == "" && !m.Deleted {
+			out = append(out, m)
+		}
+	}
+	return out
 }

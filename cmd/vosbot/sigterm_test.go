@@ -70,7 +70,7 @@ func TestSIGTERMDuringDigestPost(t *testing.T) {
 	if _, err := fake.WaitMessages(ctx, "C0LEAD", 1, nil); err != nil {
 		t.Fatal(err)
 	}
-	msgs := fake.Messages("C0LEAD")
+	msgs := digestPosts(fake, "C0LEAD")
 	if len(msgs) != 1 {
 		t.Fatalf("%d digest messages in the channel after SIGTERM and restart, want 1", len(msgs))
 	}

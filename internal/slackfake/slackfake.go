@@ -85,6 +85,7 @@ type Server struct {
 	dupAcks      int
 	unacked      int
 	hellos       int
+	files        map[string]*File
 }
 
 // Call is one Web API request.
@@ -126,6 +127,19 @@ type Message struct {
 	Metadata  json.RawMessage
 	Updates   int
 	Deleted   bool
+	// Files are those shared with the message (files.completeUploadExternal).
+	Files []File
+}
+
+// File is an uploaded file.
+type File struct {
+	ID, Name, Title, AltText string
+	// Length is what files.getUploadURLExternal was told; Data what was uploaded.
+	Length   int
+	Data     []byte
+	Uploaded bool
+	// Shared is the message it was shared with, once completed.
+	Shared *Message
 }
 
 // View is a modal as opened, pushed or updated.
@@ -171,10 +185,12 @@ func New(opts Options) *Server {
 		opts: opts, changed: make(chan struct{}), failures: map[string][]failure{}, handlers: map[string]func(Call) (int, any){}, delays: map[string]time.Duration{},
 		messages: map[string][]*Message{}, views: map[string]*View{}, homes: map[string]json.RawMessage{},
 		missing: map[string]string{}, triggers: map[string]time.Time{}, usedTriggers: map[string]bool{}, pending: map[string]*delivery{},
+		files: map[string]*File{},
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/", s.serveAPI)
 	mux.HandleFunc("/link/", s.serveSocket)
+	mux.HandleFunc("/upload/", s.serveUpload)
 	s.http = httptest.NewServer(mux)
 	return s
 }
@@ -392,6 +408,12 @@ func (s *Server) answer(c Call) map[string]any {
 		return map[string]any{"ok": true, "channel": map[string]any{"id": "D" + strings.TrimPrefix(strings.Split(users, ",")[0], "U")}}
 	case "conversations.history":
 		return s.history(c)
+	case "conversations.replies":
+		return s.replies(c)
+	case "files.getUploadURLExternal":
+		return s.uploadURL(c)
+	case "files.completeUploadExternal":
+		return s.completeUpload(c)
 	case "views.open", "views.push":
 		trigger := c.Param("trigger_id")
 		if trigger == "" {
@@ -1165,4 +1187,160 @@ func (s *Server) Event(ctx context.Context, inner any) (Ack, error) {
 		return Ack{}, err
 	}
 	return s.Envelope(ctx, "events_api", payload)
+}
+
+// ----- files -----
+
+// Slack's limits on the external upload (files.getUploadURLExternal).
+const (
+	maxFileName = 255
+	maxAltText  = 1000
+	maxFileSize = 1 << 30
+)
+
+// uploadURL is files.getUploadURLExternal: a file id and the URL to POST its bytes to.
+func (s *Server) uploadURL(c Call) map[string]any {
+	name := c.Param("filename")
+	length, err := strconv.Atoi(c.Param("length"))
+	switch {
+	case name == "":
+		return invalid([]string{"[ERROR] missing required field: filename"})
+	case err != nil || length <= 0 || length > maxFileSize:
+		return invalid([]string{"[ERROR] length must be a positive number of bytes"})
+	case utf8.RuneCountInString(name) > maxFileName:
+		return invalid([]string{fmt.Sprintf("[ERROR] filename must be at most %d characters", maxFileName)})
+	case utf8.RuneCountInString(c.Param("alt_txt")) > maxAltText:
+		return invalid([]string{fmt.Sprintf("[ERROR] alt_txt must be at most %d characters", maxAltText)})
+	}
+	f := &File{ID: fmt.Sprintf("F%09d", s.nextSeq()), Name: name, AltText: c.Param("alt_txt"), Length: length}
+	s.files[f.ID] = f
+	return map[string]any{"ok": true, "file_id": f.ID, "upload_url": s.http.URL + "/upload/" + f.ID}
+}
+
+// serveUpload takes a file's bytes (multipart, field "file"), as files.slack.com does.
+func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
+	id := strings.TrimPrefix(r.URL.Path, "/upload/")
+	if r.Method != http.MethodPost {
+		http.Error(w, "POST only", http.StatusMethodNotAllowed)
+		return
+	}
+	file, _, err := r.FormFile("file")
+	if err != nil {
+		http.Error(w, "no file", http.StatusBadRequest)
+		return
+	}
+	data, err := io.ReadAll(io.LimitReader(file, maxFileSize+1))
+	file.Close()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	defer s.notify()
+	f, ok := s.files[id]
+	switch {
+	case !ok:
+		http.Error(w, "unknown upload", http.StatusNotFound)
+	case err != nil || len(data) != f.Length:
+		// Slack refuses the completion of a file whose size is not what was announced.
+		http.Error(w, fmt.Sprintf("expected %d bytes, got %d", f.Length, len(data)), http.StatusBadRequest)
+	default:
+		f.Data, f.Uploaded = data, true
+		w.WriteHeader(http.StatusOK)
+		_, _ = io.WriteString(w, "OK - "+strconv.Itoa(len(data)))
+	}
+}
+
+// completeUpload is files.completeUploadExternal: the uploaded files are shared in the
+// channel (or the thread of thread_ts) as one message.
+func (s *Server) completeUpload(c Call) map[string]any {
+	var list []struct {
+		ID    string `json:"id"`
+		Title string `json:"title"`
+	}
+	if err := json.Unmarshal([]byte(c.Param("files")), &list); err != nil || len(list) == 0 {
+		return invalid([]string{"[ERROR] files must be a JSON array of {id, title}"})
+	}
+	ch, thread := c.Param("channel_id"), c.Param("thread_ts")
+	if code, ok := s.missing[ch]; ok {
+		return fail(code)
+	}
+	if thread != "" {
+		if ch == "" {
+			return invalid([]string{"[ERROR] thread_ts needs channel_id"})
+		}
+		if parent := s.find(ch, thread); parent == nil || parent.Deleted || (parent.ThreadTS != "" && parent.ThreadTS != parent.TS) {
+			return fail("invalid_thread_ts")
+		}
+	}
+	var files []File
+	var out []map[string]any
+	for _, x := range list {
+		f, ok := s.files[x.ID]
+		if !ok || !f.Uploaded {
+			return fail("file_not_found")
+		}
+		if f.Shared != nil {
+			return fail("file_already_completed")
+		}
+		f.Title = x.Title
+		files = append(files, *f)
+		out = append(out, map[string]any{"id": f.ID, "title": f.Title})
+	}
+	if ch != "" {
+		m := &Message{Channel: ch, TS: s.ts(), ThreadTS: thread, Files: files}
+		s.messages[ch] = append(s.messages[ch], m)
+		for _, x := range list {
+			s.files[x.ID].Shared = m
+		}
+	}
+	return map[string]any{"ok": true, "files": out}
+}
+
+// replies is conversations.replies: a thread's parent and replies, oldest first, with
+// their files.
+func (s *Server) replies(c Call) map[string]any {
+	ch, ts := c.Param("channel"), c.Param("ts")
+	if code, ok := s.missing[ch]; ok {
+		return fail(code)
+	}
+	parent := s.find(ch, ts)
+	if parent == nil || parent.Deleted {
+		return fail("thread_not_found")
+	}
+	out := []map[string]any{}
+	for _, m := range s.messages[ch] {
+		if m.Deleted || m.Ephemeral || (m.TS != ts && m.ThreadTS != ts) {
+			continue
+		}
+		item := map[string]any{"type": "message", "user": "U0BOT", "text": m.Text, "ts": m.TS}
+		if m.ThreadTS != "" {
+			item["thread_ts"] = m.ThreadTS
+		}
+		if len(m.Files) > 0 {
+			var fs []map[string]any
+			for _, f := range m.Files {
+				fs = append(fs, map[string]any{"id": f.ID, "name": f.Name, "title": f.Title, "alt_txt": f.AltText})
+			}
+			item["files"] = fs
+		}
+		out = append(out, item)
+	}
+	return map[string]any{"ok": true, "messages": out, "has_more": false}
+}
+
+// Files returns the files shared in a channel's messages and threads, in order.
+func (s *Server) Files(channel string) []File {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []File
+	for _, m := range s.messages[channel] {
+		if m.Deleted {
+			continue
+		}
+		shared := *m
+		shared.Files = nil
+		for _, f := range m.Files {
+			f.Shared = &shared
+			out = append(out, f)
+		}
+	}
+	return out
 }
