@@ -247,6 +247,12 @@ const LostToNone = "none"
 // "None / no decision", "No one", …).
 var noneKeys = []string{"none", "nonenodecision", "nodecision", "noone", "nobody"}
 
+// SaysNoOne reports whether a "lost to" answer says that no vendor won ("None",
+// "None / no decision", "no one", …).
+func SaysNoOne(typed string) bool {
+	return slices.Contains(noneKeys, CompetitorKey(CompetitorName(typed)))
+}
+
 // lostTo checks who won a lost deal and records it in f, spelled as in its competitors;
 // a winner the rep did not list there is added to them (a competitor that beat us was
 // met). It returns what is wrong, or "". It runs after f's outcome and competitors are
@@ -267,7 +273,7 @@ func lostTo(typed string, f *Feedback, errs FieldErrors) string {
 	name := CompetitorName(typed)
 	key := CompetitorKey(name)
 	switch {
-	case slices.Contains(noneKeys, key):
+	case SaysNoOne(typed):
 		f.LostTo = LostToNone
 		return ""
 	case key == "":

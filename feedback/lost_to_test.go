@@ -250,3 +250,30 @@ func TestLostToKeepsOldFilesDuplicates(t *testing.T) {
 		t.Errorf("a row that says who won is new content: %+v %v", rep, err)
 	}
 }
+
+// FuzzLostTo: whatever is typed, an accepted lost_to is empty, none, or exactly one of
+// the stored competitors (what the table's check demands), and only on a lost deal.
+func FuzzLostTo(f *testing.F) {
+	for _, s := range [][3]string{{"lost", "gong.io;Clari", "GONG"}, {"lost", "", "None / no decision"}, {"won", "Gong", "Gong"},
+		{"lost", "People.ai", "people"}, {"lost", "Acme, Inc.", "acme inc"}, {"lost", "", ";;"}, {"lost", "None", "none"}} {
+		f.Add(s[0], s[1], s[2])
+	}
+	f.Fuzz(func(t *testing.T, outcome, competitors, lostTo string) {
+		d := draft("V")
+		d.Outcome, d.Competitors, d.LostTo = outcome, strings.Split(competitors, ";"), lostTo
+		fb, errs := d.Validate(rules)
+		if errs != nil {
+			return
+		}
+		switch {
+		case fb.LostTo == "":
+			if strings.TrimSpace(lostTo) != "" {
+				t.Fatalf("%q accepted and dropped", lostTo)
+			}
+		case fb.Outcome != feedback.Lost:
+			t.Fatalf("%s deal lost to %q", fb.Outcome, fb.LostTo)
+		case fb.LostTo != feedback.LostToNone && !slices.Contains(fb.Competitors, fb.LostTo):
+			t.Fatalf("lost to %q, not among %q", fb.LostTo, fb.Competitors)
+		}
+	})
+}
