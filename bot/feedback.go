@@ -134,6 +134,24 @@ func (b *Bot) suggestCompetitors(ctx context.Context, typed string) slack.Option
 	return competitorSuggestions(typed, known)
 }
 
+// suggestLostTo answers the "Lost to" type-ahead, with the competitors the rep already
+// picked in the form first when Slack sent the form's state along.
+func (b *Bot) suggestLostTo(ctx context.Context, cb slack.InteractionCallback) slack.OptionsResponse {
+	var picked []string
+	if cb.View.State != nil {
+		for _, o := range cb.View.State.Values[feedback.FieldCompetitors][feedback.FieldCompetitors].SelectedOptions {
+			picked = append(picked, o.Value)
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	known, err := b.deps.Store.Competitors(ctx, cb.Value, 20)
+	if err != nil {
+		b.log.Warn("competitor suggestions failed", "error", err)
+	}
+	return lostToSuggestions(cb.Value, picked, known)
+}
+
 // editFeedback reopens a saved item for its reporter (or an admin).
 func (b *Bot) editFeedback(ctx context.Context, cb slack.InteractionCallback, value string) {
 	id, err := strconv.ParseInt(value, 10, 64)

@@ -114,6 +114,7 @@ func feedbackModal(f feedbackForm) slack.ModalViewRequest {
 		competitors.InitialOptions = append(competitors.InitialOptions, competitorOption(c))
 	}
 	blocks = append(blocks, optional(slack.NewInputBlock(feedback.FieldCompetitors, blockkit.Plain("Competitors"), blockkit.Plain("Everyone they also looked at. Pick a known name or type a new one."), competitors)))
+	blocks = append(blocks, lostToInput(d.LostTo))
 
 	if len(f.Reasons) > 0 {
 		blocks = append(blocks, optional(slack.NewInputBlock(feedback.FieldReasons, blockkit.Plain("Why we won or lost"), nil, reasonsSelect(f.Reasons, d.Reasons))))
@@ -145,6 +146,79 @@ func feedbackModal(f feedbackForm) slack.ModalViewRequest {
 		PrivateMetadata: string(meta),
 		Blocks:          slack.Blocks{BlockSet: blocks},
 	}
+}
+
+// lostToInput asks who won a lost deal. It is always shown (a modal cannot show a field
+// only once Lost is picked without a views.update round trip on every outcome change) and
+// optional; submitting it on a deal not lost is a field error (feedback.Draft.Validate).
+func lostToInput(lostTo string) *slack.InputBlock {
+	el := slack.NewOptionsSelectBlockElement(slack.OptTypeExternal, blockkit.Plain("Type to search, or pick None"), feedback.FieldLostTo)
+	zero := 0
+	el.MinQueryLength = &zero
+	if lostTo != "" {
+		el.InitialOption = lostToOption(lostTo)
+	}
+	return optional(slack.NewInputBlock(feedback.FieldLostTo, blockkit.Plain("Lost to (lost deals only)"),
+		blockkit.Plain("Who won it: one competitor, or None / no decision when they chose no one."), el))
+}
+
+// lostToNoneLabel is how the modal offers feedback.LostToNone.
+const lostToNoneLabel = "None / no decision"
+
+// lostToOption offers a winner: a competitor by its display name, or none.
+func lostToOption(name string) *slack.OptionBlockObject {
+	if name == feedback.LostToNone {
+		return blockkit.Option(feedback.LostToNone, lostToNoneLabel)
+	}
+	return competitorOption(name)
+}
+
+// lostToSuggestions answers the "Lost to" type-ahead: None first, then the competitors
+// already picked in the form, then known ones and what was typed (competitorSuggestions),
+// each competitor once, at most 100.
+func lostToSuggestions(typed string, picked, known []string) slack.OptionsResponse {
+	var opts []*slack.OptionBlockObject
+	lower := strings.ToLower(strings.Join(strings.Fields(typed), " "))
+	if lower == "" || strings.Contains(strings.ToLower(lostToNoneLabel), lower) || strings.HasPrefix("no one", lower) {
+		opts = append(opts, lostToOption(feedback.LostToNone))
+	}
+	typedKey := feedback.CompetitorKey(typed)
+	seen := map[string]bool{}
+	for _, p := range picked {
+		// A competitor spelled like "None" would mean no one once submitted.
+		if feedback.SaysNoOne(p) {
+			continue
+		}
+		if k := feedback.CompetitorKey(p); k != "" && !seen[k] && strings.Contains(k, typedKey) {
+			seen[k] = true
+			opts = append(opts, competitorOption(p))
+		}
+	}
+	for _, o := range competitorSuggestions(typed, known).Options {
+		if k := feedback.CompetitorKey(o.Value); !seen[k] && !feedback.SaysNoOne(o.Value) {
+			seen[k] = true
+			opts = append(opts, o)
+		}
+	}
+	if len(opts) > 100 {
+		opts = opts[:100]
+	}
+	if opts == nil {
+		opts = []*slack.OptionBlockObject{}
+	}
+	return slack.OptionsResponse{Options: opts}
+}
+
+// lostToText says who won a lost deal, for the rep's confirmation and App Home; "" when
+// nobody said.
+func lostToText(lostTo string) string {
+	switch lostTo {
+	case "":
+		return ""
+	case feedback.LostToNone:
+		return "no one (none / no decision)"
+	}
+	return lostTo
 }
 
 // reasonsSelect offers the reasons: all at once up to Slack's 100 options, by type-ahead
@@ -243,6 +317,7 @@ func feedbackDraft(view slack.View, userID string) (feedback.Draft, feedbackMeta
 	for _, o := range v(feedback.FieldCompetitors).SelectedOptions {
 		d.Competitors = append(d.Competitors, o.Value)
 	}
+	d.LostTo = v(feedback.FieldLostTo).SelectedOption.Value
 	for _, o := range v(feedback.FieldReasons).SelectedOptions {
 		d.Reasons = append(d.Reasons, o.Value)
 	}
@@ -277,6 +352,9 @@ func feedbackSummary(f feedback.Feedback, edited bool, reasons catalogue.Catalog
 	var lines []string
 	if len(f.Competitors) > 0 {
 		lines = append(lines, "*Competitors:* "+blockkit.Escape(strings.Join(f.Competitors, ", ")))
+	}
+	if lt := lostToText(f.LostTo); lt != "" {
+		lines = append(lines, "*Lost to:* "+blockkit.Escape(lt))
 	}
 	if len(f.Reasons) > 0 {
 		lines = append(lines, "*Why:* "+blockkit.Escape(strings.Join(reasonNames(f.Reasons, reasons), ", ")))

@@ -104,6 +104,9 @@ func feedbackHomeItem(f feedback.Feedback, reasons catalogue.Catalogue) slack.Bl
 	if f.DealValue != nil {
 		line += " · " + blockkit.Escape(f.DealValue.Format(f.Currency))
 	}
+	if lt := lostToText(f.LostTo); lt != "" {
+		line += " · lost to " + blockkit.Escape(blockkit.Clip(lt, 80))
+	}
 	var themes []string
 	for _, t := range f.Themes {
 		themes = append(themes, t.Name)

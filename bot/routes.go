@@ -59,6 +59,8 @@ func (b *Bot) onSuggestion(ctx context.Context, cb slack.InteractionCallback) an
 	switch cb.ActionID {
 	case feedback.FieldCompetitors:
 		return b.suggestCompetitors(ctx, cb.Value)
+	case feedback.FieldLostTo:
+		return b.suggestLostTo(ctx, cb)
 	case feedback.FieldReasons:
 		return suggestOptions(matchChoices(reasonChoices(b.reasons(ctx)), cb.Value), "")
 	case themeMerge:

@@ -195,6 +195,26 @@ var accounts = []string{"Acme Corp", "Globex", "Initech", "Umbrella Health", "Ho
 	"Weyland Corp", "Rekall", "Virtucon", "Stratton Oakmont", "Gekko & Co", "Paper Street Soap", "Octan Energy",
 	"Ollivanders", "Mooby's", "Big Kahuna", "Ecorp", "Wernham Hogg"}
 
+// demoLostTo is who won a lost deal, as its rep says: most name the winner, usually the
+// competitor listed first; deals lost to a frozen budget or bad timing went to no one,
+// and some reps name a winner they did not list. "" is a rep who did not say.
+func demoLostTo(r *rand.Rand, theme string, listed []string) string {
+	switch {
+	case r.IntN(100) < 15:
+		return ""
+	case theme == "budget_or_champion" || theme == "timing":
+		return feedback.LostToNone
+	case len(listed) > 0 && r.IntN(10) < 7:
+		return listed[0]
+	case len(listed) > 0:
+		return pick(r, listed)
+	case r.IntN(10) < 6:
+		c := competitors[weighted(r, competitorWeight)]
+		return c[r.IntN(len(c))]
+	}
+	return feedback.LostToNone
+}
+
 func pick[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }
 
 // weighted picks an index with the given weights.
@@ -236,6 +256,9 @@ type Result struct {
 // leaving a few unconfirmed, and accepting or asking leadership to review a won't fix.
 func Generate(ctx context.Context, store *feedback.Store, setNow func(time.Time), org *Org, size Size, now time.Time, seed uint64) (Result, error) {
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	// Who won each lost deal draws from its own source, so the rest of the story stays
+	// the same with or without it.
+	rl := rand.New(rand.NewPCG(seed^0x1057, seed))
 	cfg := org.Org
 	loc := cfg.Location
 	// The latest Friday 16:00 at or before now.
@@ -338,6 +361,9 @@ func Generate(ctx context.Context, store *feedback.Store, setNow func(time.Time)
 		}
 		slices.Sort(d.Reasons)
 		d.Reasons = slices.Compact(d.Reasons)
+		if outcome == "lost" {
+			d.LostTo = demoLostTo(rl, primary.theme, d.Competitors)
+		}
 		f, errs := d.Validate(rules)
 		if errs != nil {
 			return res, fmt.Errorf("demo feedback %d: %v", i, errs)

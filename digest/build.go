@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -334,26 +335,103 @@ func (b *Builder) themes(ctx context.Context, q Querier, r *Report, starts, ends
 	return err
 }
 
-const selectCompetitors = `WITH ` + periodsCTE + `
-SELECT c.name, count(*)::int AS met,
+// selectCompetitors counts, per period, competitor and currency, the deals each
+// competitor was in: won, lost to it (the rep named it as the winner) with their value,
+// lost to someone else or no one, lost with no winner recorded, and no decision (in
+// earlier periods, only lost to it counts). $4 and $5 bound all the periods: without
+// them the planner joins the periods to every row of the table.
+const selectCompetitors = `WITH periods AS (
+    SELECT start_at, end_at, i::int AS i
+    FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS p(start_at, end_at, i)),
+filed AS (
+    SELECT p.i, f.outcome, f.currency, f.deal_value, f.competitors, f.lost_to FROM periods p
+    JOIN feedback f ON f.created_at >= p.start_at AND f.created_at < p.end_at
+    WHERE f.created_at >= $4 AND f.created_at < $5 AND ($3 = '' OR f.region = $3)
+        -- Earlier periods only count the deals a competitor won.
+        AND (p.i = 1 OR (f.outcome = 'lost' AND f.lost_to NOT IN ('', 'none'))))
+SELECT f.i, c.name, f.currency,
+    count(*)::int AS met,
     count(*) FILTER (WHERE f.outcome = 'won')::int AS won,
-    count(*) FILTER (WHERE f.outcome = 'lost')::int AS lost,
+    count(*) FILTER (WHERE f.outcome = 'lost' AND f.lost_to = c.name)::int AS lost_to,
+    COALESCE(sum(f.deal_value) FILTER (WHERE f.outcome = 'lost' AND f.lost_to = c.name) * 100, 0)::bigint AS lost_to_cents,
+    count(*) FILTER (WHERE f.outcome = 'lost' AND f.lost_to NOT IN ('', c.name))::int AS lost_elsewhere,
+    count(*) FILTER (WHERE f.outcome = 'lost' AND f.lost_to = '')::int AS lost_present,
     count(*) FILTER (WHERE f.outcome = 'no_decision')::int AS no_decision
 FROM filed f CROSS JOIN LATERAL unnest(f.competitors) AS c(name)
-WHERE f.i = 1
-GROUP BY c.name ORDER BY met DESC, c.name`
+GROUP BY f.i, c.name, f.currency`
 
+// competitorTrendPeriods is how many periods, this one last, a competitor's trend shows.
+const competitorTrendPeriods = 4
+
+// competitors lists the competitors met this period, with who beat us and the trend of
+// the deals they won over the last competitorTrendPeriods periods.
 func (b *Builder) competitors(ctx context.Context, q Querier, r *Report, starts, ends []time.Time) error {
-	rows, err := q.Query(ctx, selectCompetitors, starts[:1], ends[:1], r.Region)
+	n := min(len(starts), competitorTrendPeriods)
+	from, until := starts[0], ends[0]
+	for k := range n {
+		if starts[k].Before(from) {
+			from = starts[k]
+		}
+		if ends[k].After(until) {
+			until = ends[k]
+		}
+	}
+	rows, err := q.Query(ctx, selectCompetitors, starts[:n], ends[:n], r.Region, from, until)
 	if err != nil {
 		return err
 	}
-	r.Competitors, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (CompetitorStat, error) {
-		var c CompetitorStat
-		err := row.Scan(&c.Name, &c.Met, &c.Won, &c.Lost, &c.NoDecision)
-		return c, err
+	stats := map[string]*CompetitorStat{}
+	trends := map[string][]int{}
+	var (
+		i                                                        int
+		name, cur                                                string
+		met, won, lostTo, lostElsewhere, lostPresent, noDecision int
+		cents                                                    int64
+	)
+	_, err = pgx.ForEachRow(rows, []any{&i, &name, &cur, &met, &won, &lostTo, &cents, &lostElsewhere, &lostPresent, &noDecision}, func() error {
+		if trends[name] == nil {
+			trends[name] = make([]int, n)
+		}
+		trends[name][n-i] += lostTo // oldest first
+		if i != 1 {
+			return nil
+		}
+		c := stats[name]
+		if c == nil {
+			c = &CompetitorStat{Name: name}
+			stats[name] = c
+		}
+		c.Met, c.Won, c.LostTo = c.Met+met, c.Won+won, c.LostTo+lostTo
+		c.LostElsewhere, c.LostPresent, c.NoDecision = c.LostElsewhere+lostElsewhere, c.LostPresent+lostPresent, c.NoDecision+noDecision
+		switch {
+		case cur == r.Currency:
+			c.LostToValue += cents
+		case cents > 0:
+			if c.LostToOther == nil {
+				c.LostToOther = map[string]int64{}
+			}
+			c.LostToOther[cur] += cents
+		}
+		return nil
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	r.Competitors = make([]CompetitorStat, 0, len(stats))
+	for name, c := range stats {
+		c.LostToTrend = trends[name]
+		r.Competitors = append(r.Competitors, *c)
+	}
+	slices.SortFunc(r.Competitors, func(a, b CompetitorStat) int {
+		if a.Met != b.Met {
+			return b.Met - a.Met
+		}
+		if a.LostTo != b.LostTo {
+			return b.LostTo - a.LostTo
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	return nil
 }
 
 const selectParticipation = `WITH ` + periodsCTE + `

@@ -190,7 +190,9 @@ func TestBuildFromStore(t *testing.T) {
 	if len(r.WinThemes) != 2 || r.WinThemes[0].Key != "support" || r.WinThemes[0].Count != 2 || r.WinThemes[1].Key != "price" {
 		t.Errorf("win themes = %+v", r.WinThemes)
 	}
-	if len(r.Competitors) != 2 || r.Competitors[0] != (CompetitorStat{Name: "Gong", Met: 4, Won: 1, Lost: 3}) || r.Competitors[1] != (CompetitorStat{Name: "Clari", Met: 2, Won: 1, Lost: 1}) {
+	// Nobody said who won these deals: lost where present, never lost to it.
+	if got := fmt.Sprintf("%+v", r.Competitors); got != "[{Name:Gong Met:4 Won:1 LostTo:0 LostToValue:0 LostToOther:map[] LostElsewhere:0 LostPresent:3 NoDecision:0 LostToTrend:[0 0 0 0]} "+
+		"{Name:Clari Met:2 Won:1 LostTo:0 LostToValue:0 LostToOther:map[] LostElsewhere:0 LostPresent:1 NoDecision:0 LostToTrend:[0 0 0 0]}]" {
 		t.Errorf("competitors = %+v", r.Competitors)
 	}
 	if r.Reporters != 4 || r.FeedbackItems != 8 || r.EscalationsRaised != 2 {

@@ -217,6 +217,9 @@ func themeSection(title string, themes []ThemeStat, currency string, s style) *s
 	return &sec
 }
 
+// competitorSection is who beat us: per competitor met, the deals won against it and
+// lost to it (with their value), and the trend of deals it won. Deals filed before reps
+// said who won count as "lost where present", never as lost to it.
 func competitorSection(r *Report, s style) *section {
 	if len(r.Competitors) == 0 {
 		return nil
@@ -227,13 +230,52 @@ func competitorSection(r *Report, s style) *section {
 			sec.Lines = append(sec.Lines, fmt.Sprintf("and %d more", len(r.Competitors)-i))
 			break
 		}
-		l := fmt.Sprintf("• %s — met %d: won %d, lost %d", s.bold(s.text(c.Name)), c.Met, c.Won, c.Lost)
+		l := fmt.Sprintf("• %s — met %d: won %d, %s", s.bold(s.text(c.Name)), c.Met, c.Won, s.bold(fmt.Sprintf("lost to it %d", c.LostTo)))
+		if vs := moneyList(c.LostToValue, c.LostToOther, r.Currency); vs != "" {
+			l += " (" + vs + ")"
+		}
+		if c.LostElsewhere > 0 {
+			l += fmt.Sprintf(", lost to others %d", c.LostElsewhere)
+		}
+		if c.LostPresent > 0 {
+			l += fmt.Sprintf(", lost where present %d (winner not recorded)", c.LostPresent)
+		}
 		if c.NoDecision > 0 {
 			l += fmt.Sprintf(", %d no decision", c.NoDecision)
+		}
+		if t := lostToTrend(c.LostToTrend); t != "" {
+			l += " · " + t
 		}
 		sec.Lines = append(sec.Lines, l)
 	}
 	return &sec
+}
+
+// moneyList is an amount in the report's currency then those in others, never added
+// together; "" when there is none.
+func moneyList(cents int64, other map[string]int64, currency string) string {
+	var vs []string
+	if cents > 0 {
+		vs = append(vs, compactMoney(cents, currency))
+	}
+	for _, m := range sortedCurrencies(other) {
+		vs = append(vs, compactMoney(m.cents, m.cur))
+	}
+	return strings.Join(vs, " + ")
+}
+
+// lostToTrend is a competitor's deals won against us per period as a sparkline with the
+// counts; "" when it won none of them (a flat line of zeros says nothing).
+func lostToTrend(counts []int) string {
+	if len(counts) < 2 || slices.Max(counts) == 0 {
+		return ""
+	}
+	vals := make([]float64, len(counts))
+	nums := make([]string, len(counts))
+	for i, c := range counts {
+		vals[i], nums[i] = float64(c), fmt.Sprint(c)
+	}
+	return fmt.Sprintf("lost to it over %d periods %s (%s)", len(counts), Sparkline(vals), strings.Join(nums, ", "))
 }
 
 func promisesSection(r *Report, s style) *section {

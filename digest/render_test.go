@@ -61,7 +61,11 @@ func fixedReport() *Report {
 			{Account: "Initech <x>", ReporterID: "U0BEN", RepSays: []string{"Price or packaging"}, WordsSay: "Implementation effort"},
 			{Account: "Hooli", RepSays: []string{"Price or packaging", "Timing & priorities"}, WordsSay: "Missing feature"},
 		},
-		Competitors: []CompetitorStat{{Name: "Gong", Met: 6, Won: 2, Lost: 4}, {Name: "Clari <beta>", Met: 2, Won: 1, Lost: 0, NoDecision: 1}},
+		Competitors: []CompetitorStat{
+			{Name: "Gong", Met: 6, Won: 2, LostTo: 3, LostToValue: 45_000_000, LostToOther: map[string]int64{"EUR": 5_000_000}, LostPresent: 1, LostToTrend: []int{0, 2, 1, 3}},
+			{Name: "Clari <beta>", Met: 2, Won: 1, NoDecision: 1, LostToTrend: []int{0, 0, 0, 0}},
+			{Name: "Chorus", Met: 2, LostTo: 0, LostElsewhere: 1, LostPresent: 1, LostToTrend: []int{1, 0, 0, 0}},
+		},
 		Teams: []TeamStat{
 			{Key: "product", Name: "Product", Raised: 3, AckDecided: 3, AckOnTime: 2, Resolved: 1, MedianResolve: 52 * time.Hour, StillOpen: 4, OldestOpenID: 12, OldestOpenAge: 19*24*time.Hour + 3*time.Hour,
 				Reopened: 1, Escalated: 2, TopPerformerRaised: 2},
@@ -111,7 +115,8 @@ func hugeReport() *Report {
 	}
 	r.Competitors = nil
 	for i := range 60 {
-		r.Competitors = append(r.Competitors, CompetitorStat{Name: fmt.Sprint("Competitor ", i), Met: 100 - i, Won: 10, Lost: 50})
+		r.Competitors = append(r.Competitors, CompetitorStat{Name: fmt.Sprint("Competitor ", i), Met: 100 - i, Won: 10, LostTo: 50, LostToValue: 1e11,
+			LostToOther: map[string]int64{"EUR": 1e10, "GBP": 1e9}, LostElsewhere: 20, LostPresent: 20, NoDecision: 10 - i%10, LostToTrend: []int{i, 40, 50 - i%7, 50}})
 	}
 	r.Teams = nil
 	for i := range 40 {

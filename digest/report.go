@@ -119,13 +119,25 @@ type Verbatim struct {
 	ReporterID string
 }
 
-// CompetitorStat is how we fared against a competitor this period.
+// CompetitorStat is how we fared against a competitor this period: who beat us.
 type CompetitorStat struct {
-	Name       string
-	Met        int
-	Won        int
-	Lost       int
-	NoDecision int
+	Name string
+	// Met is the period's deals it was in, of any outcome; Won those we won.
+	Met int
+	Won int
+	// LostTo is the lost deals it won (the rep said so); LostToValue their deal value in
+	// the report's currency (cents), LostToOther those in other currencies.
+	LostTo      int
+	LostToValue int64
+	LostToOther map[string]int64
+	// LostElsewhere is the lost deals it was in that someone else (or no one) won;
+	// LostPresent those it was in where nobody said who won (older feedback).
+	LostElsewhere int
+	LostPresent   int
+	NoDecision    int
+	// LostToTrend is LostTo in each of the last competitorTrendPeriods periods, oldest
+	// first, this one last.
+	LostToTrend []int
 }
 
 // TeamStat is one accountable team's promises to sales.

@@ -36,6 +36,9 @@ type Feedback struct {
 	Currency    string
 	Region      string
 	Competitors []string
+	// LostTo is who won a lost deal: one of Competitors, LostToNone, or "" when
+	// nobody said.
+	LostTo string
 	// Reasons are the theme keys the rep picked.
 	Reasons    []string
 	WhatWorked string
@@ -83,6 +86,7 @@ const (
 	FieldCurrency    = "currency"
 	FieldRegion      = "region"
 	FieldCompetitors = "competitors"
+	FieldLostTo      = "lost_to"
 	FieldReasons     = "reasons"
 	FieldWhatWorked  = "what_worked"
 	FieldWhatDidnt   = "what_didnt"
@@ -136,6 +140,8 @@ type Draft struct {
 	Source      Source
 	Key         string
 	CreatedAt   time.Time
+	// LostTo names the competitor that won a lost deal, or "none" (LostToNone).
+	LostTo string
 }
 
 // Validate checks a draft and returns the feedback to store, or the problems by field.
@@ -205,6 +211,9 @@ func (d Draft) Validate(r Rules) (Feedback, FieldErrors) {
 			f.Competitors = append(f.Competitors, name)
 		}
 	}
+	if msg := lostTo(d.LostTo, &f, errs); msg != "" {
+		errs[FieldLostTo] = msg
+	}
 	for _, reason := range d.Reasons {
 		if !slices.Contains(r.Reasons, reason) {
 			errs[FieldReasons] = fmt.Sprintf("%q is not a reason in the theme catalogue.", truncate(reason, 40))
@@ -229,6 +238,56 @@ func (d Draft) Validate(r Rules) (Feedback, FieldErrors) {
 		return Feedback{}, errs
 	}
 	return f, nil
+}
+
+// LostToNone is a lost deal's LostTo when no vendor won it (the buyer chose no one).
+const LostToNone = "none"
+
+// noneKeys are the ways of saying that no competitor won (CompetitorKey of "None",
+// "None / no decision", "No one", …).
+var noneKeys = []string{"none", "nonenodecision", "nodecision", "noone", "nobody"}
+
+// SaysNoOne reports whether a "lost to" answer says that no vendor won ("None",
+// "None / no decision", "no one", …).
+func SaysNoOne(typed string) bool {
+	return slices.Contains(noneKeys, CompetitorKey(CompetitorName(typed)))
+}
+
+// lostTo checks who won a lost deal and records it in f, spelled as in its competitors;
+// a winner the rep did not list there is added to them (a competitor that beat us was
+// met). It returns what is wrong, or "". It runs after f's outcome and competitors are
+// read (errs tells whether the outcome was).
+func lostTo(typed string, f *Feedback, errs FieldErrors) string {
+	if strings.TrimSpace(typed) == "" {
+		return ""
+	}
+	if msg := checkText(typed); msg != "" {
+		return msg
+	}
+	if errs[FieldOutcome] != "" {
+		return "" // the outcome's error says what to fix first
+	}
+	if f.Outcome != Lost {
+		return fmt.Sprintf("Only a lost deal is lost to someone: this one is %s. Clear “Lost to”, or set the outcome to Lost.", strings.ToLower(f.Outcome.Label()))
+	}
+	name := CompetitorName(typed)
+	key := CompetitorKey(name)
+	switch {
+	case SaysNoOne(typed):
+		f.LostTo = LostToNone
+		return ""
+	case key == "":
+		return fmt.Sprintf("%q is not a competitor's name: pick one, or “None / no decision”.", truncate(typed, 40))
+	}
+	for _, c := range f.Competitors {
+		if CompetitorKey(c) == key {
+			f.LostTo = c
+			return ""
+		}
+	}
+	f.LostTo = name
+	f.Competitors = append(f.Competitors, name)
+	return ""
 }
 
 // currencyLike accepts any ISO-looking code (imports may carry currencies the picker lacks).
@@ -261,7 +320,7 @@ func checkText(s string) string {
 func (f Feedback) ToDraft() Draft {
 	d := Draft{
 		ReporterID: f.ReporterID, Outcome: string(f.Outcome), Account: f.Account, Currency: f.Currency,
-		Region: f.Region, Competitors: f.Competitors, Reasons: f.Reasons, WhatWorked: f.WhatWorked,
+		Region: f.Region, Competitors: f.Competitors, LostTo: f.LostTo, Reasons: f.Reasons, WhatWorked: f.WhatWorked,
 		WhatDidnt: f.WhatDidnt, Verbatim: f.Verbatim, CRMURL: f.CRMURL, MessageURL: f.MessageURL,
 		HideName: f.HideName, Source: f.Source, Key: f.Key, CreatedAt: f.CreatedAt,
 	}

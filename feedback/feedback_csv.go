@@ -23,7 +23,13 @@ var FeedbackColumns = []string{
 	"competitors", "reasons", "what_worked", "what_didnt", "themes", "source",
 	// Extra columns, after the contract's.
 	"verbatim", "crm_url", "message_url", "hide_name", "updated_at", "idempotency_key",
+	"lost_to",
 }
+
+// lateColumns were added after files were first exported: a row's content key
+// (contentKey) counts them only when set, so a file exported before they existed still
+// imports as a duplicate of itself.
+var lateColumns = []string{"lost_to"}
 
 // Period bounds an export; a zero time leaves that side open. Until is exclusive.
 type Period struct {
@@ -59,7 +65,7 @@ func (s *Store) ExportFeedback(ctx context.Context, w io.Writer, format string, 
 		}
 		if err := tw.write(f.ID, f.CreatedAt, f.ReporterID, string(f.Outcome), f.Account, f.DealValue, f.Currency, f.Region,
 			f.Competitors, f.Reasons, f.WhatWorked, f.WhatDidnt, themes, string(f.Source),
-			f.Verbatim, f.CRMURL, f.MessageURL, f.HideName, f.UpdatedAt, f.Key); err != nil {
+			f.Verbatim, f.CRMURL, f.MessageURL, f.HideName, f.UpdatedAt, f.Key, f.LostTo); err != nil {
 			return n, fmt.Errorf("export feedback: %w", err)
 		}
 		n++
@@ -226,6 +232,7 @@ func importRow(get func(string) string, rules Rules, now time.Time) (Feedback, s
 		Currency:    get("currency"),
 		Region:      get("region"),
 		Competitors: splitList(get("competitors")),
+		LostTo:      get("lost_to"),
 		Reasons:     splitList(get("reasons")),
 		WhatWorked:  get("what_worked"),
 		WhatDidnt:   get("what_didnt"),
@@ -290,6 +297,9 @@ func contentKey(get func(string) string) string {
 		case "id", "themes", "updated_at":
 			continue
 		}
+		if slices.Contains(lateColumns, c) && get(c) == "" {
+			continue
+		}
 		fmt.Fprintf(h, "%s\x00%s\x00", c, get(c))
 	}
 	return hex.EncodeToString(h.Sum(nil))[:32]
@@ -298,8 +308,8 @@ func contentKey(get func(string) string) string {
 const insertImportedFeedback = `
 INSERT INTO feedback (created_at, updated_at, reporter_id, outcome, account, deal_value, currency,
     region, competitors, reasons, what_worked, what_didnt, verbatim, crm_url, message_url,
-    hide_name, source, idempotency_key)
-VALUES ($1, $2, $3, $4, $5, $6::numeric / 100, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+    hide_name, source, idempotency_key, lost_to)
+VALUES ($1, $2, $3, $4, $5, $6::numeric / 100, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
 ON CONFLICT (idempotency_key) DO NOTHING
 RETURNING id`
 
@@ -334,7 +344,7 @@ func (s *Store) insertImported(ctx context.Context, batch []Feedback) (ids []int
 			}
 			b.Queue(insertImportedFeedback, f.CreatedAt, updated, f.ReporterID, f.Outcome, f.Account, centsOrNil(f.DealValue),
 				f.Currency, f.Region, nonNil(names), nonNil(f.Reasons), f.WhatWorked, f.WhatDidnt, f.Verbatim, f.CRMURL,
-				f.MessageURL, f.HideName, f.Source, f.Key)
+				f.MessageURL, f.HideName, f.Source, f.Key, canonicalLostTo(f.LostTo, names))
 		}
 		results := tx.SendBatch(ctx, b)
 		for range batch {

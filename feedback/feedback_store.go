@@ -22,6 +22,7 @@ type feedbackRow struct {
 	Currency       string      `db:"currency"`
 	Region         string      `db:"region"`
 	Competitors    []string    `db:"competitors"`
+	LostTo         string      `db:"lost_to"`
 	Reasons        []string    `db:"reasons"`
 	WhatWorked     string      `db:"what_worked"`
 	WhatDidnt      string      `db:"what_didnt"`
@@ -46,7 +47,7 @@ func (r feedbackRow) feedback() Feedback {
 	f := Feedback{
 		ID: r.ID, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), ReporterID: r.ReporterID,
 		Outcome: Outcome(r.Outcome), Account: r.Account, Currency: r.Currency, Region: r.Region,
-		Competitors: r.Competitors, Reasons: r.Reasons, WhatWorked: r.WhatWorked, WhatDidnt: r.WhatDidnt,
+		Competitors: r.Competitors, LostTo: r.LostTo, Reasons: r.Reasons, WhatWorked: r.WhatWorked, WhatDidnt: r.WhatDidnt,
 		Verbatim: r.Verbatim, CRMURL: r.CRMURL, MessageURL: r.MessageURL, HideName: r.HideName,
 		Source: Source(r.Source), Key: r.Key, EditCount: r.EditCount,
 	}
@@ -67,7 +68,7 @@ func (r feedbackRow) feedback() Feedback {
 // (merged themes shown as the theme they were merged into).
 const feedbackColumns = `
     f.id, f.created_at, f.updated_at, f.reporter_id, f.outcome, f.account,
-    (f.deal_value * 100)::bigint AS deal_value_cents, f.currency, f.region, f.competitors,
+    (f.deal_value * 100)::bigint AS deal_value_cents, f.currency, f.region, f.competitors, f.lost_to,
     f.reasons, f.what_worked, f.what_didnt, f.verbatim, f.crm_url, f.message_url,
     f.hide_name, f.source, f.idempotency_key, f.edit_count,
     COALESCE((
@@ -154,6 +155,20 @@ func canonicalCompetitors(ctx context.Context, tx pgx.Tx, names []string) ([]str
 	return out, keys, nil
 }
 
+// canonicalLostTo spells who won a lost deal as its competitors list (canonical) does.
+func canonicalLostTo(lostTo string, competitors []string) string {
+	if lostTo == "" || lostTo == LostToNone {
+		return lostTo
+	}
+	key := CompetitorKey(lostTo)
+	for _, c := range competitors {
+		if CompetitorKey(c) == key {
+			return c
+		}
+	}
+	return lostTo // not among them: the table's check refuses it
+}
+
 const upsertCompetitors = `
 INSERT INTO competitors (key, name, first_seen)
 SELECT c.key, c.name, $3 FROM unnest($1::text[], $2::text[]) AS c(key, name)
@@ -187,8 +202,8 @@ func (s *Store) RefreshCompetitorMentions(ctx context.Context) (int64, error) {
 const insertFeedback = `
 INSERT INTO feedback (created_at, updated_at, reporter_id, outcome, account, deal_value, currency,
     region, competitors, reasons, what_worked, what_didnt, verbatim, crm_url, message_url,
-    hide_name, source, idempotency_key)
-VALUES ($1, $1, $2, $3, $4, $5::numeric / 100, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+    hide_name, source, idempotency_key, lost_to)
+VALUES ($1, $1, $2, $3, $4, $5::numeric / 100, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
 ON CONFLICT (idempotency_key) DO NOTHING
 RETURNING id`
 
@@ -209,10 +224,10 @@ func (s *Store) SaveFeedback(ctx context.Context, f Feedback) (saved Feedback, c
 		if err != nil {
 			return err
 		}
-		f.Competitors = names
+		f.Competitors, f.LostTo = names, canonicalLostTo(f.LostTo, names)
 		err = tx.QueryRow(ctx, insertFeedback, f.CreatedAt, f.ReporterID, f.Outcome, f.Account, centsOrNil(f.DealValue),
 			f.Currency, f.Region, nonNil(names), nonNil(f.Reasons), f.WhatWorked, f.WhatDidnt, f.Verbatim, f.CRMURL,
-			f.MessageURL, f.HideName, f.Source, f.Key).Scan(&id)
+			f.MessageURL, f.HideName, f.Source, f.Key, f.LostTo).Scan(&id)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil // stored before: nothing new
 		}
@@ -258,7 +273,7 @@ RETURNING id`
 const updateFeedback = `
 UPDATE feedback SET updated_at = $2, outcome = $3, account = $4, deal_value = $5::numeric / 100,
     currency = $6, region = $7, competitors = $8, reasons = $9, what_worked = $10,
-    what_didnt = $11, verbatim = $12, crm_url = $13, hide_name = $14,
+    what_didnt = $11, verbatim = $12, crm_url = $13, hide_name = $14, lost_to = $15,
     edit_count = edit_count + 1, tagged_at = NULL, llm_tagged_at = NULL
 WHERE id = $1`
 
@@ -289,7 +304,8 @@ func (s *Store) EditFeedback(ctx context.Context, id int64, editorID, viewID str
 			return err
 		}
 		if _, err := tx.Exec(ctx, updateFeedback, id, now, f.Outcome, f.Account, centsOrNil(f.DealValue), f.Currency,
-			f.Region, nonNil(names), nonNil(f.Reasons), f.WhatWorked, f.WhatDidnt, f.Verbatim, f.CRMURL, f.HideName); err != nil {
+			f.Region, nonNil(names), nonNil(f.Reasons), f.WhatWorked, f.WhatDidnt, f.Verbatim, f.CRMURL, f.HideName,
+			canonicalLostTo(f.LostTo, names)); err != nil {
 			return fmt.Errorf("update feedback: %w", err)
 		}
 		if _, err := tx.Exec(ctx, insertNewCompetitors, keys, names, now); err != nil {
