@@ -15,6 +15,8 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
+
+	"github.com/vosbot/vosbot/feedback/measures"
 )
 
 // Chart is one picture attached to a digest: a PNG and the alt text that states its
@@ -58,6 +60,11 @@ func Charts(r *Report) ([]Chart, error) {
 		if err != nil {
 			return nil, fmt.Errorf("chart: %w", err)
 		}
+		out = append(out, c)
+	}
+	if c, ok, err := measuresChart(r); err != nil {
+		return nil, fmt.Errorf("chart: %w", err)
+	} else if ok {
 		out = append(out, c)
 	}
 	return out, nil
@@ -409,12 +416,16 @@ func periodTicks(r *Report) plot.ConstantTicks {
 	return ticks
 }
 
-// percentTicks marks 0–100 % every 25 points.
-type percentTicks struct{}
+// percentTicks marks 0–100 % (or 0–max) every 25 points.
+type percentTicks struct{ max float64 }
 
-func (percentTicks) Ticks(lo, hi float64) []plot.Tick {
+func (t percentTicks) Ticks(lo, hi float64) []plot.Tick {
+	top := t.max
+	if top == 0 {
+		top = 100
+	}
 	var out []plot.Tick
-	for v := 0.0; v <= 100; v += 25 {
+	for v := 0.0; v <= top; v += 25 {
 		if v >= lo && v <= hi {
 			out = append(out, plot.Tick{Value: v, Label: fmt.Sprintf("%.0f%%", v)})
 		}
@@ -446,4 +457,98 @@ func (integerTicks) Ticks(lo, hi float64) []plot.Tick {
 		}
 	}
 	return out
+}
+
+// measuresChart shows each team measure's latest week against its target, as a share
+// of the target (for a measure where lower is better, target ÷ value), green when met
+// and red when missed; a week nobody reported is written as such, never drawn as zero.
+func measuresChart(r *Report) (Chart, bool, error) {
+	if r.Measures == nil {
+		return Chart{}, false, nil
+	}
+	type bar struct {
+		label  string
+		share  float64
+		status measures.Status
+	}
+	var bars []bar
+	var alt []string
+	for _, t := range r.Measures.Teams {
+		for _, m := range t.Measures {
+			b := bar{label: drawable(clipRunes(t.Name+": "+m.Measure.Name, 34)), status: m.Status}
+			line := fmt.Sprintf("%s, %s: ", t.Name, m.Measure.Name)
+			if m.Value == nil {
+				line += fmt.Sprintf("not reported (target %s)", m.Measure.TargetLabel())
+			} else {
+				b.share = attainment(m.Measure, *m.Value)
+				line += fmt.Sprintf("%s against a target of %s, %s (%.0f%% of target)", m.Measure.Format(*m.Value), m.Measure.TargetLabel(), m.Status, b.share)
+			}
+			bars = append(bars, b)
+			alt = append(alt, line)
+		}
+	}
+	if len(bars) == 0 {
+		return Chart{}, false, nil
+	}
+	c := Chart{Name: "measures.png", Title: "Revenue drivers against target, " + r.Measures.Week.Label()}
+	p := newPlot(c.Title, "Share of target (100% = target met)", "")
+	// Bottom to top in the order the digest lists them.
+	n := len(bars)
+	met, missed := make(plotter.Values, n), make(plotter.Values, n)
+	names := make([]string, n)
+	for i, b := range bars {
+		j := n - 1 - i
+		names[j] = b.label
+		switch b.status {
+		case measures.Met:
+			met[j] = b.share
+		case measures.Missed:
+			missed[j] = b.share
+		default:
+			say(p, "not reported", 50, float64(j))
+		}
+	}
+	w := vg.Points(min(28, 260/float64(n)))
+	for _, s := range []struct {
+		v   plotter.Values
+		col color.Color
+		lbl string
+	}{{met, palette[2], "met"}, {missed, palette[3], "missed"}} {
+		bc, err := plotter.NewBarChart(s.v, w)
+		if err != nil {
+			return c, false, err
+		}
+		bc.Horizontal, bc.Color, bc.LineStyle.Width = true, s.col, 0
+		p.Add(bc)
+		p.Legend.Add(s.lbl, bc)
+	}
+	target, err := plotter.NewLine(plotter.XYs{{X: 100, Y: -0.6}, {X: 100, Y: float64(n) - 0.4}})
+	if err != nil {
+		return c, false, err
+	}
+	target.Color, target.Width, target.Dashes = color.Black, vg.Points(2), []vg.Length{vg.Points(5), vg.Points(4)}
+	p.Add(target)
+	p.NominalY(names...)
+	p.X.Min, p.X.Max = 0, 200
+	p.X.Tick.Marker = percentTicks{max: 200}
+	p.Y.Min, p.Y.Max = -0.6, float64(n)+0.4
+	c.AltText = "Revenue drivers, " + r.Measures.Week.Label() + ": " + strings.Join(alt, "; ") + "."
+	return c, true, renderPNG(p, &c)
+}
+
+// attainment is a value as a share of its target, in percent (capped at 200): above 100
+// is better than the target, whichever way the measure should move.
+func attainment(m measures.Measure, v float64) float64 {
+	var share float64
+	switch {
+	case m.Better == measures.Lower && v <= 0:
+		share = 200
+	case m.Better == measures.Lower:
+		share = m.Target / v * 100
+	case m.Target == 0:
+		share = 200
+	default:
+		share = v / m.Target * 100
+	}
+	return math.Max(0, math.Min(share, 200))
 }

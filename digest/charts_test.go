@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"image"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/vosbot/vosbot/feedback"
+	"github.com/vosbot/vosbot/feedback/measures"
 )
 
 // decode checks a chart is an 800×450 PNG with something drawn on it.
@@ -188,5 +190,55 @@ func TestChartsKeepTheReportsOutcomes(t *testing.T) {
 	charts, err := Charts(r)
 	if err != nil || len(charts) != 3 {
 		t.Fatalf("charts of an empty report: %d, %v", len(charts), err)
+	}
+}
+
+// TestMeasuresChart: with measures, a fourth chart shows each against its target; its
+// alt text states each value, target and status, and says which were not reported.
+func TestMeasuresChart(t *testing.T) {
+	t.Parallel()
+	r := fixedReport()
+	r.Measures = revenueDrivers(t)
+	charts, err := Charts(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(charts) != 4 || charts[3].Name != "measures.png" {
+		t.Fatalf("%d charts, last %q; want a fourth, measures.png", len(charts), charts[len(charts)-1].Name)
+	}
+	decode(t, charts[3])
+	alt := charts[3].AltText
+	for _, want := range []string{"Marketing, Marketing qualified leads: 112 leads against a target of ≥ 150 leads, missed (75% of target)",
+		"Customer service, Hours to first response: not reported (target ≤ 4 h)", "Customer retention: 96.4%"} {
+		if !strings.Contains(alt, want) {
+			t.Errorf("alt text lacks %q:\n%s", want, alt)
+		}
+	}
+	if dir := os.Getenv("VOS_CHART_DIR"); dir != "" {
+		_ = os.WriteFile(filepath.Join(dir, charts[3].Name), charts[3].PNG, 0o644)
+	}
+	// Without measures, three charts.
+	if cs, _ := Charts(fixedReport()); len(cs) != 3 {
+		t.Errorf("%d charts without measures, want 3", len(cs))
+	}
+}
+
+func TestAttainment(t *testing.T) {
+	t.Parallel()
+	higher := measures.Measure{Target: 150, Better: measures.Higher}
+	lower := measures.Measure{Target: 4, Better: measures.Lower}
+	tests := []struct {
+		m    measures.Measure
+		v    float64
+		want float64
+	}{
+		{higher, 150, 100}, {higher, 75, 50}, {higher, 600, 200}, {higher, 0, 0},
+		{lower, 4, 100}, {lower, 8, 50}, {lower, 2, 200}, {lower, 0, 200},
+		{measures.Measure{Target: 0, Better: measures.Higher}, 3, 200},
+	}
+	for _, tt := range tests {
+		if got := attainment(tt.m, tt.v); math.Abs(got-tt.want) > 1e-9 {
+			t.Errorf("attainment(%+v, %v) = %v, want %v", tt.m, tt.v, got, tt.want)
+		}
 	}
 }
