@@ -17,6 +17,8 @@ type Org struct {
 	Currency string
 	// Regions are the choices for "Region or segment"; empty: free text.
 	Regions []string
+	// Deals is when reps are asked about their closed deals and who owns them.
+	Deals DealPolicy
 }
 
 // EscalationPolicy holds the SLA defaults of dropped-ball escalations.
