@@ -51,6 +51,8 @@ type Config struct {
 	Regions  []string
 	Digests  []Digest
 	LLM      LLM
+	// Deals is when reps are asked about their closed deals (deals:).
+	Deals Deals
 }
 
 // Escalations holds the SLA defaults of dropped-ball escalations.
@@ -183,6 +185,7 @@ type file struct {
 		BatchSize int    `yaml:"batch_size"`
 		MaxChars  int    `yaml:"max_chars"`
 	} `yaml:"llm"`
+	Deals dealsFile `yaml:"deals"`
 }
 
 // Default returns the built-in configuration used when there is no file.
@@ -540,6 +543,9 @@ func (v validator) config(f *file) (*Config, error) {
 	}
 	if c.LLM.MaxChars < 100 {
 		return nil, v.fail([]any{"llm", "max_chars"}, "max_chars %d must be at least 100", f.LLM.MaxChars)
+	}
+	if c.Deals, err = v.deals(f.Deals, parser); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
