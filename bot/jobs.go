@@ -22,6 +22,7 @@ func (b *Bot) AddWorkers(workers *river.Workers) {
 	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, job *river.Job[feedback.EscalationNotifyArgs]) error {
 		return b.jobResult(b.notifyEscalation(ctx, job.Args))
 	}))
+	b.addDealWorkers(workers)
 }
 
 // jobResult gives up on records that no longer exist, and waits out Slack's Retry-After

@@ -368,9 +368,15 @@ func (s *Store) scheduleNudge(p DealPolicy, d Deal, now time.Time) time.Time {
 	return at
 }
 
-// enqueueAt inserts a job inside tx to run at a given time.
+// enqueueAt inserts a job inside tx to run at a given time. A job due now is inserted
+// without one: River holds any job given a time until its scheduler's next pass (every
+// few seconds), while a job available at once is picked up on its insert notification.
 func (s *Store) enqueueAt(ctx context.Context, tx pgx.Tx, args river.JobArgs, at time.Time) error {
-	if _, err := s.jobs.InsertTx(ctx, tx, args, &river.InsertOpts{ScheduledAt: at}); err != nil {
+	var opts *river.InsertOpts
+	if at.After(s.now()) {
+		opts = &river.InsertOpts{ScheduledAt: at}
+	}
+	if _, err := s.jobs.InsertTx(ctx, tx, args, opts); err != nil {
 		return fmt.Errorf("enqueue %s: %w", args.Kind(), err)
 	}
 	return nil
