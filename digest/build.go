@@ -51,6 +51,7 @@ func (b *Builder) BuildWith(ctx context.Context, q Querier, d Definition, p Peri
 	}
 	steps := []func(context.Context, Querier, *Report, []time.Time, []time.Time) error{
 		b.outcomes, b.themes, b.competitors, b.participation, b.scorecard, b.escalationThemes, b.overdue, b.llm,
+		b.crmDeals,
 	}
 	for _, step := range steps {
 		if err := step(ctx, q, r, starts, ends); err != nil {

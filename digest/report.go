@@ -41,6 +41,10 @@ type Report struct {
 
 	// LLM is the period's language-model use, nil when no model is configured.
 	LLM *LLMUsage
+
+	// CRM is what the CRMs reported of the deals closed in the period, nil when they
+	// reported none (or the digest is filtered by region).
+	CRM *CRMDeals
 }
 
 // OutcomeStat counts one outcome's deals and their value.
@@ -139,7 +143,7 @@ type LLMUsage struct {
 
 // Empty reports whether nothing happened in the period.
 func (r *Report) Empty() bool {
-	return r.FeedbackItems == 0 && r.EscalationsRaised == 0 && len(r.Overdue) == 0
+	return r.FeedbackItems == 0 && r.EscalationsRaised == 0 && len(r.Overdue) == 0 && r.CRM == nil
 }
 
 // Total is the number of deals of every outcome.
@@ -183,6 +187,13 @@ func (r *Report) Summary() map[string]any {
 	}
 	if r.WinRate != nil {
 		s["win_rate"] = *r.WinRate
+	}
+	if c := r.CRM; c != nil {
+		crm := map[string]any{"closed": c.Closed, "with_feedback": c.WithFeedback, "value_cents": c.Value, "value_with_feedback_cents": c.ValueWithFeedback}
+		if c.WinRate != nil {
+			crm["win_rate"] = *c.WinRate
+		}
+		s["crm_deals"] = crm
 	}
 	return s
 }
