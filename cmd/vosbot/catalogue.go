@@ -41,6 +41,7 @@ func orgFromConfig(cfg *config.Config) *feedback.Org {
 			ResolveWithin: cfg.Escalations.ResolveWithin, RemindEvery: cfg.Escalations.RemindEvery},
 		Currency: cfg.Currency,
 		Regions:  slices.Clone(cfg.Regions),
+		Deals:    dealPolicyFromConfig(cfg.Deals),
 	}
 	for _, t := range cfg.Teams {
 		o.Teams = append(o.Teams, feedback.Team{Key: t.Key, Name: t.Name, Owners: slices.Clone(t.Owners), Channel: t.Channel,

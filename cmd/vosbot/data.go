@@ -54,12 +54,12 @@ func parseDate(flagName, v string, loc *time.Location, endOfDay bool) (time.Time
 }
 
 func cmdExport(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("export", "feedback|escalations [--format csv|json] [--since DATE] [--until DATE]",
-		"Write every matching record to stdout: CSV (RFC 4180, one header row) or JSON Lines.\nDates are in the configured time zone; --until includes that day.")
+	fs := a.flags("export", "feedback|escalations|deals [--format csv|json] [--since DATE] [--until DATE]",
+		"Write every matching record to stdout: CSV (RFC 4180, one header row) or JSON Lines.\nDates are in the configured time zone; --until includes that day (for deals: the day they closed).")
 	format := fs.String("format", "csv", "csv or json (JSON Lines)")
 	since := fs.String("since", "", "only records created on or after this date or time")
 	until := fs.String("until", "", "only records created up to this date (inclusive) or before this time")
-	subject, err := a.subjectAndFlags(fs, args, "feedback", "escalations")
+	subject, err := a.subjectAndFlags(fs, args, "feedback", "escalations", "deals")
 	if err != nil {
 		return err
 	}
@@ -87,6 +87,8 @@ func cmdExport(ctx context.Context, a *app, args []string) error {
 		n, err = store.ExportFeedback(ctx, a.io.out, *format, p)
 	case "escalations":
 		n, err = store.ExportEscalations(ctx, a.io.out, *format, p)
+	case "deals":
+		n, err = exportDeals(ctx, a, store, *format, p)
 	}
 	if err != nil {
 		return err
@@ -96,15 +98,19 @@ func cmdExport(ctx context.Context, a *app, args []string) error {
 }
 
 func cmdImport(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("import", "feedback [--input FILE|-] [--strict]",
-		"Load historical win/loss notes from a CSV with the export's column names (outcome and account\nrequired). Refused rows are reported with their line numbers and never stop the others.\nImporting the same file twice adds nothing the second time.")
+	fs := a.flags("import", "feedback|deals [--input FILE|-] [--strict]",
+		"Load historical win/loss notes (feedback: outcome and account required) or closed deals (deals:\ncrm, deal_id, account, outcome and closed_at required) from a CSV with the export's column\nnames. Refused rows are reported with their line numbers and never stop the others.\nImporting the same file twice adds nothing the second time. Deals closed within\ndeals.nudge_within are nudged like webhook deals.")
 	input := fs.String("input", "-", "CSV file to read, - for stdin")
 	strict := fs.Bool("strict", false, "exit with status 1 when any row was refused")
-	if _, err := a.subjectAndFlags(fs, args, "feedback"); err != nil {
+	subject, err := a.subjectAndFlags(fs, args, "feedback", "deals")
+	if err != nil {
 		return err
 	}
 	if err := a.setup(); err != nil {
 		return err
+	}
+	if subject == "deals" {
+		return importDeals(ctx, a, *input, *strict)
 	}
 	r, closeInput, err := a.openInput("import", *input)
 	if err != nil {
