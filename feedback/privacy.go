@@ -26,6 +26,9 @@ type ForgetCounts struct {
 	EscalationsOwned    int `json:"escalations_owned"`
 	Events              int `json:"events"`
 	PendingMessages     int `json:"pending_messages"`
+
+	DealsOwned int `json:"deals_owned"`
+	DealEvents int `json:"deal_events"`
 }
 
 // PurgeCounts says what purging before a date deletes (or deleted).
@@ -35,6 +38,9 @@ type PurgeCounts struct {
 	// EscalationsKept are older escalations still open at the date: live work is kept.
 	EscalationsKept int `json:"escalations_kept"`
 	LLMUsage        int `json:"llm_usage"`
+
+	Deals     int `json:"deals"`
+	CRMEvents int `json:"crm_events"`
 }
 
 // privacyTx runs fn in a transaction allowed to change the audit trail.
@@ -97,6 +103,9 @@ func (s *Store) Forget(ctx context.Context, userID string, apply bool) (ForgetCo
 			&c.EscalationsOwned, &c.Events, &c.PendingMessages); err != nil {
 			return err
 		}
+		if err := forgetDeals(ctx, tx, userID, apply, &c); err != nil {
+			return err
+		}
 		if !apply {
 			return nil
 		}
@@ -149,6 +158,9 @@ func (s *Store) Purge(ctx context.Context, before time.Time, apply bool) (PurgeC
 	var c PurgeCounts
 	err := s.privacyTx(ctx, func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, countPurge, before).Scan(&c.Feedback, &c.Escalations, &c.EscalationsKept, &c.LLMUsage); err != nil {
+			return err
+		}
+		if err := purgeDeals(ctx, tx, before, apply, &c); err != nil {
 			return err
 		}
 		if !apply {
