@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/slack-go/slack"
@@ -452,14 +452,14 @@ func TestImportedDealsNudged(t *testing.T) {
 	}
 }
 
-// counterValue reads a counter.
-func counterValue(t *testing.T, c interface{ Write(*dtoMetric) error }) float64 {
+// counterValue reads a counter, through a registry of its own.
+func counterValue(t *testing.T, c prometheus.Counter) float64 {
 	t.Helper()
-	var m dtoMetric
-	if err := c.Write(&m); err != nil {
-		t.Fatal(err)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(c)
+	mfs, err := reg.Gather()
+	if err != nil || len(mfs) != 1 || len(mfs[0].GetMetric()) != 1 {
+		t.Fatalf("gather: %v %v", mfs, err)
 	}
-	return m.GetCounter().GetValue()
+	return mfs[0].GetMetric()[0].GetCounter().GetValue()
 }
-
-type dtoMetric = dto.Metric
