@@ -63,6 +63,22 @@ func (b *Bot) nudgeDeal(ctx context.Context, args feedback.DealNudgeArgs) error 
 		}
 		return feedback.MessageRef{ChannelID: ch, TS: ts}, nil
 	})
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) && unreachableUser(se.Err) {
+		// The id the CRM or the configuration gave is no one Slack can write to: say so
+		// to the admins rather than retrying for a day.
+		b.deals.nudges.WithLabelValues("owner_unknown").Inc()
+		first, merr := b.deps.Store.MarkOwnerUnknown(ctx, d.ID, fmt.Sprintf("Slack cannot write to %s (%s)", owner, se.Err))
+		if merr != nil {
+			return merr
+		}
+		if first {
+			b.deals.unknown.Inc()
+			b.log.Warn("deal owner cannot be written to in Slack; listed for admins in App Home", "deal", d.ID, "owner", owner, "error", se.Err)
+			b.refreshAdminHomes(ctx)
+		}
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -74,6 +90,16 @@ func (b *Bot) nudgeDeal(ctx context.Context, args feedback.DealNudgeArgs) error 
 		}
 	}
 	return nil
+}
+
+// unreachableUser reports whether a chat.postMessage error means the user will never
+// get the message (retrying changes nothing).
+func unreachableUser(code string) bool {
+	switch code {
+	case "channel_not_found", "user_not_found", "account_inactive", "cannot_dm_bot", "user_disabled":
+		return true
+	}
+	return false
 }
 
 // refreshAdminHomes shows admins a newly unknown owner.

@@ -306,6 +306,28 @@ func TestDealOwnerNotFoundListedForAdmins(t *testing.T) {
 	}
 }
 
+func TestDealOwnerSlackCannotReach(t *testing.T) {
+	t.Parallel()
+	r := newDealRig(t)
+	r.fake.SetChannelError("U0LEFT", "account_inactive")
+	if code, out := r.postDeal(r.closedDeal("006X", "Vandelay", "won", map[string]any{"owner_slack_id": "U0LEFT"})); code != http.StatusAccepted {
+		t.Fatalf("%d %s", code, out)
+	}
+	r.eventually("the owner marked unknown", func() bool {
+		ds, _ := r.store.UnknownOwnerDeals(r.ctx, 10)
+		return len(ds) == 1 && strings.Contains(ds[0].OwnerUnknown, "Slack cannot write to U0LEFT (account_inactive)")
+	})
+	var state string
+	var attempt int
+	r.eventually("the nudge job finished", func() bool {
+		_ = r.pool.QueryRow(r.ctx, `SELECT state, attempt FROM river_job WHERE kind = 'deal_nudge'`).Scan(&state, &attempt)
+		return state != "running" && state != "available"
+	})
+	if state != "completed" || attempt != 1 {
+		t.Errorf("nudge job %s after %d attempts, want completed at once (retrying changes nothing)", state, attempt)
+	}
+}
+
 func TestDealReminderListsAndExpiry(t *testing.T) {
 	t.Parallel()
 	r := newDealRig(t)
