@@ -30,6 +30,7 @@ type Slack interface {
 	PostEphemeralContext(ctx context.Context, channelID, userID string, options ...slack.MsgOption) (string, error)
 	GetConversationHistoryContext(ctx context.Context, params *slack.GetConversationHistoryParameters) (*slack.GetConversationHistoryResponse, error)
 	GetPermalinkContext(ctx context.Context, params *slack.PermalinkParameters) (string, error)
+	GetUserByEmailContext(ctx context.Context, email string) (*slack.User, error)
 }
 
 // NewClient returns the Web API client: SLACK_API_URL, a per-request timeout, and
@@ -78,6 +79,7 @@ type Bot struct {
 	inflight  sync.WaitGroup
 	seen      *seenEnvelopes
 	m         metrics
+	deals     *dealSide
 }
 
 // Options wire a Bot.
@@ -106,6 +108,8 @@ func New(opts Options) *Bot {
 		deps: opts.Deps,
 		seen: newSeenEnvelopes(10 * time.Minute),
 		m:    newMetrics(opts.Registry),
+
+		deals: newDealSide(opts.Registry),
 	}
 	return b
 }

@@ -23,7 +23,7 @@ const saveTimeout = 2 * time.Second
 // feedbackCommand opens the modal pre-filled from "/prospect-feedback lost Acme".
 func (b *Bot) feedbackCommand(ctx context.Context, cmd slack.SlashCommand) {
 	outcome, account := feedback.SplitOutcome(fromSlack(cmd.Text))
-	d := feedback.Draft{Outcome: string(outcome), Account: account, Source: feedback.SourceSlashCommand}
+	d := feedback.Draft{Outcome: string(outcome), Account: account, Source: feedback.SourceSlashCommand, ReporterID: cmd.UserID}
 	b.openFeedback(ctx, cmd.TriggerID, cmd.UserID, cmd.ChannelID, d, 0)
 }
 
@@ -59,7 +59,12 @@ func (b *Bot) permalink(ctx context.Context, channel, ts string) string {
 }
 
 func (b *Bot) feedbackForm(ctx context.Context, d feedback.Draft, id int64) feedbackForm {
-	return feedbackForm{Draft: d, FeedbackID: id, Reasons: b.reasons(ctx), Regions: b.deps.Org.Regions, Currency: b.deps.Org.Currency}
+	f := feedbackForm{Draft: d, FeedbackID: id, Reasons: b.reasons(ctx), Regions: b.deps.Org.Regions, Currency: b.deps.Org.Currency}
+	if id == 0 && d.DealID == 0 && d.ReporterID != "" {
+		// A waiting deal of the account typed is offered to link.
+		f.DealChoices = b.dealChoices(ctx, d.ReporterID, d.Account)
+	}
+	return f
 }
 
 func (b *Bot) openFeedback(ctx context.Context, triggerID, userID, channelID string, d feedback.Draft, id int64) {
@@ -82,6 +87,15 @@ func (b *Bot) submitFeedback(ctx context.Context, cb slack.InteractionCallback) 
 	}
 	ctx, cancel := context.WithTimeout(ctx, saveTimeout)
 	defer cancel()
+	if f.DealID != 0 && meta.FeedbackID == 0 {
+		if msg := b.dealLinkProblem(ctx, cb.User.ID, f.DealID); msg != "" {
+			block := feedbackSaveErrBlock
+			if meta.DealID == 0 {
+				block = dealLinkBlock
+			}
+			return slack.NewErrorsViewSubmissionResponse(map[string]string{block: msg})
+		}
+	}
 	var err error
 	if meta.FeedbackID > 0 {
 		var changed bool

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/slack-go/slack"
@@ -33,6 +34,10 @@ type feedbackForm struct {
 	Reasons    catalogue.Catalogue
 	Regions    []string
 	Currency   string
+	// Deal is the closed deal the feedback answers (filed from its nudge); DealChoices
+	// are the rep's waiting deals of the account typed, offered to link.
+	Deal        *feedback.Deal
+	DealChoices []feedback.Deal
 }
 
 // feedbackMeta travels in the modal's private_metadata.
@@ -40,6 +45,7 @@ type feedbackMeta struct {
 	Source     feedback.Source `json:"source"`
 	MessageURL string          `json:"message_url,omitempty"`
 	FeedbackID int64           `json:"feedback_id,omitempty"`
+	DealID     int64           `json:"deal_id,omitempty"`
 }
 
 // feedbackModal builds the feedback modal, pre-filled from the draft.
@@ -49,12 +55,13 @@ func feedbackModal(f feedbackForm) slack.ModalViewRequest {
 	if f.FeedbackID > 0 {
 		title, submit = "Edit feedback", "Save changes"
 	}
-	meta, _ := json.Marshal(feedbackMeta{Source: d.Source, MessageURL: d.MessageURL, FeedbackID: f.FeedbackID})
+	meta, _ := json.Marshal(feedbackMeta{Source: d.Source, MessageURL: d.MessageURL, FeedbackID: f.FeedbackID, DealID: d.DealID})
 
 	var blocks []slack.Block
 	if d.MessageURL != "" {
 		blocks = append(blocks, blockkit.Context("source", "From "+blockkit.Link(d.MessageURL, "this message")+"; its text is filled in as the prospect's own words."))
 	}
+	blocks = append(blocks, dealLinkBlocks(f)...)
 
 	outcomes := make([]*slack.OptionBlockObject, len(feedback.Outcomes))
 	var initialOutcome *slack.OptionBlockObject
@@ -301,9 +308,13 @@ func feedbackDraft(view slack.View, userID string) (feedback.Draft, feedbackMeta
 		Source:     meta.Source,
 		MessageURL: meta.MessageURL,
 		Key:        view.ID,
+		DealID:     meta.DealID,
 	}
 	if view.State == nil {
 		return d, meta
+	}
+	if id, err := strconv.ParseInt(view.State.Values[dealLinkBlock][dealLinkBlock].SelectedOption.Value, 10, 64); err == nil && id > 0 && d.DealID == 0 {
+		d.DealID = id
 	}
 	v := func(id string) slack.BlockAction { return view.State.Values[id][id] }
 	d.Outcome = v(feedback.FieldOutcome).SelectedOption.Value

@@ -32,6 +32,11 @@ type homeData struct {
 	Now      time.Time
 	// Measures are the measures of the teams the user may report for.
 	Measures []homeMeasures
+
+	// Deals are the user's closed deals waiting for their feedback; UnknownOwners the
+	// deals whose owner was not found in Slack (admins only).
+	Deals         []feedback.Deal
+	UnknownOwners []feedback.Deal
 }
 
 // homeView builds the App Home tab.
@@ -73,6 +78,7 @@ func homeView(h homeData) slack.HomeTabViewRequest {
 	for _, e := range h.Reported {
 		blocks = append(blocks, escalationHomeItem("", e, h.Org, h.Now, false)...)
 	}
+	blocks = append(blocks, dealHomeBlocks(h.Deals, h.UnknownOwners, h.Admin)...)
 	if h.Admin {
 		blocks = append(blocks, emergingHomeBlocks(h.Emerging, h.Catalogue)...)
 	}
@@ -165,6 +171,12 @@ func (b *Bot) publishHome(ctx context.Context, userID string) error {
 		if h.Emerging, err = b.emergingThemes(ctx); err != nil {
 			return err
 		}
+		if h.UnknownOwners, err = b.deps.Store.UnknownOwnerDeals(ctx, 10); err != nil {
+			return err
+		}
+	}
+	if h.Deals, err = b.deps.Store.WaitingDeals(ctx, userID, 100); err != nil {
+		return err
 	}
 	_, err = b.api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: userID, View: homeView(h)})
 	if err != nil {

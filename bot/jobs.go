@@ -23,6 +23,7 @@ func (b *Bot) AddWorkers(workers *river.Workers) {
 		return b.jobResult(b.notifyEscalation(ctx, job.Args))
 	}))
 	b.addMeasuresWorkers(workers)
+	b.addDealWorkers(workers)
 }
 
 // jobResult gives up on records that no longer exist, and waits out Slack's Retry-After

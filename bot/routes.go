@@ -106,6 +106,10 @@ func (b *Bot) onBlockAction(ctx context.Context, cb slack.InteractionCallback, a
 		b.themeAction(ctx, cb, a)
 	case measuresReport, measuresPickWeek:
 		b.measuresButton(ctx, cb, a)
+	case dealFileAction:
+		b.dealFile(ctx, cb, a.Value)
+	case dealSkipAction:
+		b.dealSkip(ctx, cb, a)
 	default:
 		b.log.Warn("unknown button", "action_id", a.ActionID, "user", cb.User.ID)
 	}

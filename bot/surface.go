@@ -11,7 +11,7 @@ var Surface = struct {
 	Commands:  []string{feedbackCommand, escalationCommand},
 	Shortcuts: []string{feedbackShortcut},
 	Events:    []string{"app_home_opened"},
-	Scopes:    []string{"commands", "chat:write", "channels:history", "groups:history", "files:write"},
+	Scopes:    []string{"commands", "chat:write", "channels:history", "groups:history", "files:write", "users:read", "users:read.email"},
 }
 
 // MethodScopes is the bot scope each Web API method vosbot calls needs ("" for none);
@@ -27,6 +27,7 @@ var MethodScopes = map[string]string{
 	"files.completeUploadExternal": "files:write",
 	"views.open":                   "",
 	"views.publish":                "",
+	"users.lookupByEmail":          "users:read.email", // a CRM deal's owner, by e-mail
 	"auth.test":                    "",
 	"apps.connections.open":        "", // the app-level token's connections:write
 }

@@ -58,6 +58,7 @@ func (b *Builder) BuildWith(ctx context.Context, q Querier, d Definition, p Peri
 	}
 	steps := []func(context.Context, Querier, *Report, []time.Time, []time.Time) error{
 		b.outcomes, b.themes, b.disagreements, b.competitors, b.participation, b.scorecard, b.loop, b.escalationThemes, b.overdue, b.llm,
+		b.crmDeals,
 	}
 	for _, step := range steps {
 		if err := step(ctx, q, r, starts, ends); err != nil {

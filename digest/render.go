@@ -134,6 +134,9 @@ func (s style) code(t string) string {
 }
 
 func dealsSection(r *Report, s style) section {
+	if r.CRM != nil {
+		return crmDealsSection(r, s)
+	}
 	won, lost, nd := r.outcome(feedback.Won), r.outcome(feedback.Lost), r.outcome(feedback.NoDecision)
 	part := func(label string, o *OutcomeStat) string {
 		p := fmt.Sprintf("%d %s", o.Count, label)
@@ -437,6 +440,9 @@ func fallback(r *Report, c content) string {
 	t := fmt.Sprintf("%s: %d deals (%d won, %d lost, %d no decision)", c.Title, r.Total(), won.Count, lost.Count, nd.Count)
 	if r.WinRate != nil {
 		t += ", win rate " + pct(*r.WinRate)
+	}
+	if r.CRM != nil {
+		t = crmFallback(c.Title, r.CRM)
 	}
 	if len(r.LossThemes) > 0 {
 		t += fmt.Sprintf(". Top reason we lose: %s (%d)", r.LossThemes[0].Name, r.LossThemes[0].Count)

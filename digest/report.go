@@ -52,6 +52,9 @@ type Report struct {
 	// Measures are the teams' revenue measures, nil when none is configured (or the
 	// digest hides them).
 	Measures *RevenueDrivers
+	// CRM is what the CRMs reported of the deals closed in the period, nil when they
+	// reported none (or the digest is filtered by region).
+	CRM *CRMDeals
 }
 
 // PeriodStat is one period's deals: counts and values in the report's currency (cents).
@@ -191,7 +194,7 @@ type LLMUsage struct {
 
 // Empty reports whether nothing happened in the period.
 func (r *Report) Empty() bool {
-	return r.FeedbackItems == 0 && r.EscalationsRaised == 0 && len(r.Overdue) == 0
+	return r.FeedbackItems == 0 && r.EscalationsRaised == 0 && len(r.Overdue) == 0 && r.CRM == nil
 }
 
 // Total is the number of deals of every outcome.
@@ -242,6 +245,13 @@ func (r *Report) Summary() map[string]any {
 	}
 	if m := revenueSummary(r); m != nil {
 		s["measures"] = m
+	}
+	if c := r.CRM; c != nil {
+		crm := map[string]any{"closed": c.Closed, "with_feedback": c.WithFeedback, "value_cents": c.Value, "value_with_feedback_cents": c.ValueWithFeedback}
+		if c.WinRate != nil {
+			crm["win_rate"] = *c.WinRate
+		}
+		s["crm_deals"] = crm
 	}
 	return s
 }

@@ -51,6 +51,8 @@ type Feedback struct {
 	Source     Source
 	Key        string
 	EditCount  int
+	// DealID is the CRM deal the feedback answers (vosbot's id of it), 0 when none.
+	DealID int64
 	// Themes are those found in the text, dominant first.
 	Themes []ThemeTag
 }
@@ -142,6 +144,8 @@ type Draft struct {
 	CreatedAt   time.Time
 	// LostTo names the competitor that won a lost deal, or "none" (LostToNone).
 	LostTo string
+	// DealID links the feedback to a closed deal (vosbot's id); 0 for none.
+	DealID int64
 }
 
 // Validate checks a draft and returns the feedback to store, or the problems by field.
@@ -152,7 +156,7 @@ func (d Draft) Validate(r Rules) (Feedback, FieldErrors) {
 		ReporterID: d.ReporterID, Account: d.Account, Region: strings.TrimSpace(d.Region),
 		WhatWorked: d.WhatWorked, WhatDidnt: d.WhatDidnt, Verbatim: d.Verbatim,
 		CRMURL: strings.TrimSpace(d.CRMURL), MessageURL: d.MessageURL, HideName: d.HideName,
-		Source: d.Source, Key: d.Key, CreatedAt: d.CreatedAt,
+		Source: d.Source, Key: d.Key, CreatedAt: d.CreatedAt, DealID: d.DealID,
 	}
 	if o, ok := ParseOutcome(d.Outcome); ok {
 		f.Outcome = o
@@ -322,7 +326,7 @@ func (f Feedback) ToDraft() Draft {
 		ReporterID: f.ReporterID, Outcome: string(f.Outcome), Account: f.Account, Currency: f.Currency,
 		Region: f.Region, Competitors: f.Competitors, LostTo: f.LostTo, Reasons: f.Reasons, WhatWorked: f.WhatWorked,
 		WhatDidnt: f.WhatDidnt, Verbatim: f.Verbatim, CRMURL: f.CRMURL, MessageURL: f.MessageURL,
-		HideName: f.HideName, Source: f.Source, Key: f.Key, CreatedAt: f.CreatedAt,
+		HideName: f.HideName, Source: f.Source, Key: f.Key, CreatedAt: f.CreatedAt, DealID: f.DealID,
 	}
 	if f.DealValue != nil {
 		d.DealValue = f.DealValue.String()

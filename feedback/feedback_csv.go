@@ -24,19 +24,22 @@ var FeedbackColumns = []string{
 	// Extra columns, after the contract's.
 	"verbatim", "crm_url", "message_url", "hide_name", "updated_at", "idempotency_key",
 	"lost_to",
+	// The CRM's id of the deal the feedback answers (export only: an import does not link).
+	"deal_id",
 }
 
 // lateColumns were added after files were first exported: a row's content key
 // (contentKey) counts them only when set, so a file exported before they existed still
 // imports as a duplicate of itself.
-var lateColumns = []string{"lost_to"}
+var lateColumns = []string{"lost_to", "deal_id"}
 
 // Period bounds an export; a zero time leaves that side open. Until is exclusive.
 type Period struct {
 	Since, Until time.Time
 }
 
-const selectFeedbackForExport = `SELECT ` + feedbackColumns + `
+const selectFeedbackForExport = `SELECT ` + feedbackColumns + `,
+    (SELECT dl.deal_id FROM deals dl WHERE dl.id = f.deal_id) AS deal_ref
 FROM feedback f
 WHERE ($1::timestamptz IS NULL OR f.created_at >= $1) AND ($2::timestamptz IS NULL OR f.created_at < $2)
 ORDER BY f.created_at, f.id`
@@ -54,7 +57,7 @@ func (s *Store) ExportFeedback(ctx context.Context, w io.Writer, format string, 
 	defer rows.Close()
 	n := 0
 	for rows.Next() {
-		r, err := pgx.RowToStructByName[feedbackRow](rows)
+		r, err := pgx.RowToStructByName[feedbackExportRow](rows)
 		if err != nil {
 			return n, fmt.Errorf("export feedback: %w", err)
 		}
@@ -65,7 +68,7 @@ func (s *Store) ExportFeedback(ctx context.Context, w io.Writer, format string, 
 		}
 		if err := tw.write(f.ID, f.CreatedAt, f.ReporterID, string(f.Outcome), f.Account, f.DealValue, f.Currency, f.Region,
 			f.Competitors, f.Reasons, f.WhatWorked, f.WhatDidnt, themes, string(f.Source),
-			f.Verbatim, f.CRMURL, f.MessageURL, f.HideName, f.UpdatedAt, f.Key, f.LostTo); err != nil {
+			f.Verbatim, f.CRMURL, f.MessageURL, f.HideName, f.UpdatedAt, f.Key, f.LostTo, deref(r.DealRef)); err != nil {
 			return n, fmt.Errorf("export feedback: %w", err)
 		}
 		n++
@@ -74,6 +77,12 @@ func (s *Store) ExportFeedback(ctx context.Context, w io.Writer, format string, 
 		return n, fmt.Errorf("export feedback: %w", err)
 	}
 	return n, tw.flush()
+}
+
+// feedbackExportRow is a feedback row with the CRM's id of its deal.
+type feedbackExportRow struct {
+	feedbackRow
+	DealRef *string `db:"deal_ref"`
 }
 
 func timeOrNil(t time.Time) *time.Time {
@@ -246,7 +255,7 @@ func importRow(get func(string) string, rules Rules, now time.Time) (Feedback, s
 		d.ReporterID = "import"
 	}
 	switch src := Source(get("source")); src {
-	case SourceSlashCommand, SourceMessageShortcut, SourceAppHome, SourceImport, SourceDemo:
+	case SourceSlashCommand, SourceMessageShortcut, SourceAppHome, SourceImport, SourceDemo, SourceDealNudge:
 		// Restoring an export keeps where each record first came from.
 		d.Source = src
 	}

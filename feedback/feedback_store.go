@@ -33,6 +33,7 @@ type feedbackRow struct {
 	Source         string      `db:"source"`
 	Key            string      `db:"idempotency_key"`
 	EditCount      int         `db:"edit_count"`
+	DealID         *int64      `db:"deal_id"`
 	Themes         []themeJSON `db:"themes"`
 }
 
@@ -50,6 +51,9 @@ func (r feedbackRow) feedback() Feedback {
 		Competitors: r.Competitors, LostTo: r.LostTo, Reasons: r.Reasons, WhatWorked: r.WhatWorked, WhatDidnt: r.WhatDidnt,
 		Verbatim: r.Verbatim, CRMURL: r.CRMURL, MessageURL: r.MessageURL, HideName: r.HideName,
 		Source: Source(r.Source), Key: r.Key, EditCount: r.EditCount,
+	}
+	if r.DealID != nil {
+		f.DealID = *r.DealID
 	}
 	if r.DealValueCents != nil {
 		f.DealValue = &Amount{Cents: *r.DealValueCents, Currency: r.Currency}
@@ -70,7 +74,7 @@ const feedbackColumns = `
     f.id, f.created_at, f.updated_at, f.reporter_id, f.outcome, f.account,
     (f.deal_value * 100)::bigint AS deal_value_cents, f.currency, f.region, f.competitors, f.lost_to,
     f.reasons, f.what_worked, f.what_didnt, f.verbatim, f.crm_url, f.message_url,
-    f.hide_name, f.source, f.idempotency_key, f.edit_count,
+    f.hide_name, f.source, f.idempotency_key, f.edit_count, f.deal_id,
     COALESCE((
         SELECT json_agg(json_build_object(
                    'key', COALESCE(m.key, t.key), 'name', COALESCE(m.name, t.name),
@@ -237,6 +241,9 @@ func (s *Store) SaveFeedback(ctx context.Context, f Feedback) (saved Feedback, c
 		created = true
 		if _, err := tx.Exec(ctx, insertNewCompetitors, keys, names, f.CreatedAt); err != nil {
 			return fmt.Errorf("record competitors: %w", err)
+		}
+		if err := s.linkFeedbackToDeal(ctx, tx, id, f); err != nil {
+			return err
 		}
 		jobs := []river.JobArgs{TagFeedbackArgs{FeedbackIDs: []int64{id}}}
 		if notifies(f.Source) {

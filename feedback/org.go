@@ -19,6 +19,8 @@ type Org struct {
 	Regions []string
 	// TopPerformers says whose escalations carry a top performer's weight.
 	TopPerformers TopPerformerPolicy
+	// Deals is when reps are asked about their closed deals and who owns them.
+	Deals DealPolicy
 }
 
 // EscalationPolicy holds the SLA defaults of dropped-ball escalations.

@@ -39,6 +39,9 @@ type ForgetCounts struct {
 	LLMErrors int `json:"llm_errors"`
 	// MeasureValues are measure values and corrections they reported or made.
 	MeasureValues int `json:"measure_values"`
+
+	DealsOwned int `json:"deals_owned"`
+	DealEvents int `json:"deal_events"`
 }
 
 // PurgeCounts says what purging before a date deletes (or deleted).
@@ -52,6 +55,9 @@ type PurgeCounts struct {
 	ThemeExamples int `json:"theme_examples"`
 	// MeasureValues are measure values reported, and corrections made, before the date.
 	MeasureValues int `json:"measure_values"`
+
+	Deals     int `json:"deals"`
+	CRMEvents int `json:"crm_events"`
 }
 
 // privacyTx runs fn in a transaction allowed to change the audit trail.
@@ -205,6 +211,9 @@ func (s *Store) Forget(ctx context.Context, userID string, apply bool) (ForgetCo
 		if err := tx.QueryRow(ctx, countForgetMeasures, userID).Scan(&c.MeasureValues); err != nil {
 			return err
 		}
+		if err := forgetDeals(ctx, tx, userID, apply, &c); err != nil {
+			return err
+		}
 		if !apply {
 			return nil
 		}
@@ -276,6 +285,9 @@ func (s *Store) Purge(ctx context.Context, before time.Time, apply bool) (PurgeC
 			return err
 		}
 		if err := tx.QueryRow(ctx, countPurgeMeasures, before).Scan(&c.MeasureValues); err != nil {
+			return err
+		}
+		if err := purgeDeals(ctx, tx, before, apply, &c); err != nil {
 			return err
 		}
 		if !apply {

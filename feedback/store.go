@@ -40,8 +40,8 @@ type StoreOptions struct {
 	// Now is the clock; tests control it. Default time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
-	// DealValues is where top performers' won deal values come from. Default: won
-	// feedback (FeedbackDealValues).
+	// DealValues is where top performers' won deal values come from. Default: the
+	// CRM's won deals when any closed in the window, else won feedback.
 	DealValues DealValues
 }
 
@@ -58,7 +58,7 @@ func NewStore(pool *pgxpool.Pool, opts StoreOptions) (*Store, error) {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.DealValues == nil {
-		opts.DealValues = FeedbackDealValues{}
+		opts.DealValues = CRMOrFeedbackDealValues{}
 	}
 	return &Store{pool: pool, jobs: jobs, now: opts.Now, log: opts.Logger, Catalogue: catalogue.NewStore(pool, opts.Now),
 		dealValues: opts.DealValues}, nil

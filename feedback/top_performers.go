@@ -75,9 +75,9 @@ func RankTopPerformers(values []RepValue, p TopPerformerPolicy) map[string]strin
 }
 
 // DealValues gives each rep's won deal value over a period: the seam between the
-// ranking and where deals come from. vosbot's own won feedback (FeedbackDealValues) is
-// the source until the CRM's closed deals are stored; their source should use the CRM's
-// deals when any closed in the window, and fall back to won feedback otherwise.
+// ranking and where deals come from. The default, CRMOrFeedbackDealValues, uses the
+// CRM's closed deals when any closed in the window, and vosbot's own won feedback
+// otherwise.
 type DealValues interface {
 	WonByRep(ctx context.Context, q querier, since, until time.Time, currency string) ([]RepValue, error)
 }
@@ -106,6 +106,48 @@ func (FeedbackDealValues) WonByRep(ctx context.Context, q querier, since, until 
 	})
 	if err != nil {
 		return nil, fmt.Errorf("won deal value by rep: %w", err)
+	}
+	return vs, nil
+}
+
+// CRMOrFeedbackDealValues ranks by the CRM's won deals (their owner as found in Slack)
+// when the CRM reported any deal closed in the window, and by won feedback otherwise:
+// a CRM is the truth about who sold what, but an installation without one still ranks.
+type CRMOrFeedbackDealValues struct{}
+
+const countCRMDeals = `SELECT count(*) FROM deals WHERE closed_at >= $1 AND closed_at <= $2`
+
+const selectCRMWonByRep = `
+SELECT owner_id, sum(amount * 100)::bigint AS cents
+FROM deals
+WHERE outcome = 'won' AND amount > 0 AND currency = $3 AND closed_at >= $1 AND closed_at <= $2 AND owner_id IS NOT NULL
+GROUP BY owner_id`
+
+// WonByRep sums the CRM's won deal values per owner, or won feedback's when the CRM
+// reported nothing in the window.
+func (CRMOrFeedbackDealValues) WonByRep(ctx context.Context, q querier, since, until time.Time, currency string) ([]RepValue, error) {
+	rows, err := q.Query(ctx, countCRMDeals, since, until)
+	if err != nil {
+		return nil, fmt.Errorf("crm deals in the window: %w", err)
+	}
+	n, err := pgx.CollectExactlyOneRow(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("crm deals in the window: %w", err)
+	}
+	if n == 0 {
+		return FeedbackDealValues{}.WonByRep(ctx, q, since, until, currency)
+	}
+	rows, err = q.Query(ctx, selectCRMWonByRep, since, until, currency)
+	if err != nil {
+		return nil, fmt.Errorf("won deal value by owner: %w", err)
+	}
+	vs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (RepValue, error) {
+		var v RepValue
+		err := r.Scan(&v.RepID, &v.Cents)
+		return v, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("won deal value by owner: %w", err)
 	}
 	return vs, nil
 }

@@ -140,3 +140,36 @@ func TestTopPerformerAtRaise(t *testing.T) {
 		t.Errorf("U0CAT marked %v (%v)", other.TopPerformer, err)
 	}
 }
+
+// TestTopPerformersFromCRMDeals: when the CRM reported deals closed in the window, the
+// ranking is by their won value per owner, not by what reps filed; deals in another
+// currency and owners not found in Slack are left out.
+func TestTopPerformersFromCRMDeals(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, pool, now := newStore(t)
+	cfg := feedbacktest.Org()
+	// By their feedback, U0REP and U0ANA lead.
+	for i, rep := range []string{"U0REP", "U0ANA", "U0BOB", "U0CAT"} {
+		wonDeal(t, s, rep, []int{500, 400, 100, 50}[i], "w"+rep)
+	}
+	// The CRM says otherwise.
+	for i, d := range []struct {
+		owner, currency, outcome string
+		amount                   int
+	}{{"U0CAT", "USD", "won", 9000}, {"U0BOB", "USD", "won", 8000}, {"U0ANA", "USD", "won", 10}, {"U0REP", "USD", "won", 5},
+		{"U0REP", "JPY", "won", 9_000_000}, {"U0ANA", "USD", "lost", 50_000}} {
+		if _, err := pool.Exec(ctx, `INSERT INTO deals (crm, deal_id, account, outcome, amount, currency, closed_at, owner_id, source, observed_at, created_at, updated_at)
+            VALUES ('hubspot', $1, 'Acct', $2, $3, $4, $5, $6, 'import', $5, $5, $5)`,
+			fmt.Sprint("d", i), d.outcome, d.amount, d.currency, now.Add(-24*time.Hour), d.owner); err != nil {
+			t.Fatal(err)
+		}
+	}
+	top, err := s.TopPerformers(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(slices.Sorted(maps.Keys(top)), ","); got != "U0BOB,U0CAT" {
+		t.Errorf("top performers %s, want U0BOB,U0CAT (by the CRM's won deals in USD)", got)
+	}
+}

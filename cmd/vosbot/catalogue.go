@@ -46,6 +46,7 @@ func orgFromConfig(cfg *config.Config) *feedback.Org {
 		Regions:  slices.Clone(cfg.Regions),
 		TopPerformers: feedback.TopPerformerPolicy{Window: cfg.TopPerformers.Window, Share: cfg.TopPerformers.Share,
 			Always: slices.Clone(cfg.TopPerformers.Always)},
+		Deals: dealPolicyFromConfig(cfg.Deals),
 	}
 	for _, t := range cfg.Teams {
 		o.Teams = append(o.Teams, feedback.Team{Key: t.Key, Name: t.Name, Owners: slices.Clone(t.Owners), Channel: t.Channel,

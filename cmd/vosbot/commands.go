@@ -34,8 +34,8 @@ func commands() []command {
 		{"migrate", "", "Apply pending database migrations and exit.", cmdMigrate},
 		{"demo", "", "Run the whole pipeline on sample data and print the digest. The first thing to run.", cmdDemo},
 		{"digest", "", "Preview or post the weekly digest (digest preview | digest post).", cmdDigest},
-		{"export", "", "Write feedback, escalations or measures to stdout as CSV or JSON Lines.", cmdExport},
-		{"import", "", "Load historical feedback or measure history from a CSV.", cmdImport},
+		{"export", "", "Write feedback, escalations, measures or closed deals to stdout as CSV or JSON Lines.", cmdExport},
+		{"import", "", "Load historical feedback, measure history or closed deals from a CSV.", cmdImport},
 		{"measures", "", "Record (or correct) a team's weekly revenue measure (measures record).", cmdMeasures},
 		{"themes", "", "Tag or cluster a CSV of texts, list the theme catalogue, decide on emerging themes.", cmdThemes},
 		{"forget", "", "Anonymise a person's records (privacy request); needs --yes.", cmdForget},
@@ -81,7 +81,8 @@ func printUsage(w io.Writer) {
 	}
 	fmt.Fprintln(w, "\nEnvironment: SLACK_BOT_TOKEN, SLACK_APP_TOKEN, SLACK_API_URL, DATABASE_URL, VOS_DATA_DIR,")
 	fmt.Fprintln(w, "VOS_CONFIG, VOS_HTTP_ADDR, OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL, VOS_LOG_FORMAT, VOS_LOG_LEVEL,")
-	fmt.Fprintln(w, "VOS_DB_WAIT (see README.md).")
+	fmt.Fprintln(w, "VOS_DB_WAIT, VOS_WEBHOOK_ADDR, VOS_WEBHOOK_SECRET, VOS_PUBLIC_URL, HUBSPOT_CLIENT_SECRET, HUBSPOT_TOKEN,")
+	fmt.Fprintln(w, "HUBSPOT_API_URL (see README.md).")
 }
 
 // flags returns a flag set whose --help prints the command's usage on stdout.

@@ -54,12 +54,12 @@ func parseDate(flagName, v string, loc *time.Location, endOfDay bool) (time.Time
 }
 
 func cmdExport(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("export", "feedback|escalations|measures [--format csv|json] [--since DATE] [--until DATE]",
-		"Write every matching record to stdout: CSV (RFC 4180, one header row) or JSON Lines.\nDates are in the configured time zone; --until includes that day. measures: every value\n(team,measure,week,value,note,reported_by,reported_at), without --since or --until.")
+	fs := a.flags("export", "feedback|escalations|measures|deals [--format csv|json] [--since DATE] [--until DATE]",
+		"Write every matching record to stdout: CSV (RFC 4180, one header row) or JSON Lines.\nDates are in the configured time zone; --until includes that day (for deals: the day they\nclosed). measures: every value (team,measure,week,value,note,reported_by,reported_at),\nwithout --since or --until.")
 	format := fs.String("format", "csv", "csv or json (JSON Lines)")
 	since := fs.String("since", "", "only records created on or after this date or time")
 	until := fs.String("until", "", "only records created up to this date (inclusive) or before this time")
-	subject, err := a.subjectAndFlags(fs, args, "feedback", "escalations", "measures")
+	subject, err := a.subjectAndFlags(fs, args, "feedback", "escalations", "measures", "deals")
 	if err != nil {
 		return err
 	}
@@ -97,6 +97,8 @@ func cmdExport(ctx context.Context, a *app, args []string) error {
 		n, err = store.ExportFeedback(ctx, a.io.out, *format, p)
 	case "escalations":
 		n, err = store.ExportEscalations(ctx, a.io.out, *format, p)
+	case "deals":
+		n, err = exportDeals(ctx, a, store, *format, p)
 	}
 	if err != nil {
 		return err
@@ -106,11 +108,11 @@ func cmdExport(ctx context.Context, a *app, args []string) error {
 }
 
 func cmdImport(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("import", "feedback|measures [--input FILE|-] [--strict]",
-		"Load historical win/loss notes (feedback: outcome and account required) or measure history\n(measures: team, measure, week and value required) from a CSV with the export's column names.\nRefused rows are reported with their line numbers and never stop the others.\nImporting the same file twice adds nothing the second time.")
+	fs := a.flags("import", "feedback|measures|deals [--input FILE|-] [--strict]",
+		"Load historical win/loss notes (feedback: outcome and account required), measure history\n(measures: team, measure, week and value required) or closed deals (deals: crm, deal_id,\naccount, outcome and closed_at required) from a CSV with the export's column names.\nRefused rows are reported with their line numbers and never stop the others.\nImporting the same file twice adds nothing the second time. Deals closed within\ndeals.nudge_within are nudged like webhook deals.")
 	input := fs.String("input", "-", "CSV file to read, - for stdin")
 	strict := fs.Bool("strict", false, "exit with status 1 when any row was refused")
-	subject, err := a.subjectAndFlags(fs, args, "feedback", "measures")
+	subject, err := a.subjectAndFlags(fs, args, "feedback", "measures", "deals")
 	if err != nil {
 		return err
 	}
@@ -119,6 +121,9 @@ func cmdImport(ctx context.Context, a *app, args []string) error {
 	}
 	if subject == "measures" {
 		return a.importMeasures(ctx, *input, *strict)
+	}
+	if subject == "deals" {
+		return importDeals(ctx, a, *input, *strict)
 	}
 	r, closeInput, err := a.openInput("import", *input)
 	if err != nil {

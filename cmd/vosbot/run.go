@@ -31,6 +31,9 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	if err := a.env.RequireSlack(true); err != nil {
 		return usageError{err}
 	}
+	if err := a.env.RequireWebhooks(); err != nil {
+		return usageError{err}
+	}
 	a.log.Info("starting vosbot", "version", versionString(), "config", a.cfg.Path)
 
 	db, err := a.openDB(ctx)
@@ -89,9 +92,11 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	if !scorecard.Empty() {
 		periodic = append(periodic, measures.ReminderJob())
 	}
+	periodic = append(periodic, a.addDealWorkers(workers, store, org, reg)...)
 	jobs, err := river.NewClient(riverpgxv5.New(db.Pool), &river.Config{
-		Logger:       a.log.With("component", "jobs"),
-		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 20}},
+		Logger: a.log.With("component", "jobs"),
+		// CRM API reads have their own queue: a CRM's rate limit never holds up Slack's work.
+		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 20}, feedback.QueueCRM: {MaxWorkers: 4}},
 		Workers:      workers,
 		PeriodicJobs: periodic,
 	})
@@ -108,6 +113,10 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	), a.log)
 	if err != nil {
 		return usageError{err}
+	}
+	waitWebhooks, err := a.serveWebhooks(httpCtx, store, org, reg)
+	if err != nil {
+		return err
 	}
 
 	if err := jobs.Start(context.WithoutCancel(ctx)); err != nil {
@@ -129,6 +138,9 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	stopHTTP()
 	if err := waitHTTP(); err != nil {
 		a.log.Warn("health server", "error", err)
+	}
+	if err := waitWebhooks(); err != nil {
+		a.log.Warn("webhook listener", "error", err)
 	}
 	if runErr != nil {
 		return runErr

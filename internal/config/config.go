@@ -62,6 +62,8 @@ type Config struct {
 	LLM      LLM
 	// TopPerformers says whose escalations carry a top performer's weight.
 	TopPerformers TopPerformers
+	// Deals is when reps are asked about their closed deals (deals:).
+	Deals Deals
 }
 
 // Escalations holds the SLA defaults of dropped-ball escalations.
@@ -217,6 +219,7 @@ type file struct {
 		MaxChars  int    `yaml:"max_chars"`
 	} `yaml:"llm"`
 	TopPerformers topPerformersFile `yaml:"top_performers"`
+	Deals         dealsFile         `yaml:"deals"`
 }
 
 // Default returns the built-in configuration used when there is no file.
@@ -603,6 +606,9 @@ func (v validator) config(f *file) (*Config, error) {
 	}
 	if c.LLM.MaxChars < 100 {
 		return nil, v.fail([]any{"llm", "max_chars"}, "max_chars %d must be at least 100", f.LLM.MaxChars)
+	}
+	if c.Deals, err = v.deals(f.Deals, parser); err != nil {
+		return nil, err
 	}
 	return c, nil
 }

@@ -26,6 +26,8 @@ type Env struct {
 	LogFormat     string
 	// DatabaseWait bounds the wait for an unreachable database (VOS_DB_WAIT, default 30 s).
 	DatabaseWait time.Duration
+	// Webhooks are the public listener's settings (VOS_WEBHOOK_*, VOS_PUBLIC_URL, HUBSPOT_*).
+	Webhooks Webhooks
 }
 
 // Variables lists every environment variable vosbot reads (documentation is checked
@@ -34,6 +36,7 @@ var Variables = []string{
 	"SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_API_URL", "DATABASE_URL", "VOS_DATA_DIR", "VOS_CONFIG",
 	"VOS_HTTP_ADDR", "OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL", "VOS_LOG_FORMAT", "VOS_LOG_LEVEL",
 	"VOS_DB_WAIT", "XDG_DATA_HOME", "HOME",
+	"VOS_WEBHOOK_ADDR", "VOS_WEBHOOK_SECRET", "VOS_PUBLIC_URL", "HUBSPOT_CLIENT_SECRET", "HUBSPOT_TOKEN", "HUBSPOT_API_URL",
 	// Tests only: a PostgreSQL server to use instead of starting one.
 	"TEST_DATABASE_URL",
 }
@@ -43,6 +46,7 @@ const DefaultSlackAPIURL = "https://slack.com/api/"
 
 // ReadEnv reads the environment through getenv (os.Getenv in production).
 func ReadEnv(getenv func(string) string) (Env, error) {
+	var err error
 	e := Env{
 		SlackBotToken: strings.TrimSpace(getenv("SLACK_BOT_TOKEN")),
 		SlackAppToken: strings.TrimSpace(getenv("SLACK_APP_TOKEN")),
@@ -72,6 +76,9 @@ func ReadEnv(getenv func(string) string) (Env, error) {
 			return e, fmt.Errorf("VOS_DB_WAIT=%q: use a duration such as 30s", v)
 		}
 		e.DatabaseWait = d
+	}
+	if e.Webhooks, err = readWebhooks(getenv); err != nil {
+		return e, err
 	}
 	switch e.LogFormat {
 	case "", "text", "json":

@@ -74,6 +74,8 @@ type Server struct {
 	homes    map[string]json.RawMessage
 	missing  map[string]string
 	triggers map[string]time.Time
+	// users are the workspace's members by e-mail (lower case), for users.lookupByEmail.
+	users map[string]User
 	// usedTriggers: a trigger opens one view, as in Slack.
 	usedTriggers map[string]bool
 	seq          int64
@@ -465,6 +467,8 @@ func (s *Server) answer(c Call) map[string]any {
 		}
 		s.homes[body.UserID] = body.View
 		return map[string]any{"ok": true, "view": map[string]any{"id": "VHOME" + body.UserID, "type": "home"}}
+	case "users.lookupByEmail":
+		return s.lookupByEmail(c)
 	case "users.info":
 		u := c.Param("user")
 		return map[string]any{"ok": true, "user": map[string]any{"id": u, "name": strings.ToLower(u), "real_name": "User " + u, "tz": "UTC"}}
