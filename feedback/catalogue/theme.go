@@ -180,7 +180,7 @@ func Builtin() []Theme {
 				"onboarding", "onboard", "onboarding plan", "migration", "migrate", "data migration", "setup",
 				"set up", "rollout", "roll out", "phased rollout", "deployment", "deploy", "go live", "deployed",
 				"time to value", "professional services", "statement of work", "configuration", "change management",
-				"training", "it resources", "kickoff", "project plan", "consultant", "too complex", "complexity",
+				"training", "it resources", "project kickoff", "implementation kickoff", "onboarding kickoff", "project plan", "consultant", "too complex", "complexity",
 				"learning curve", "months to implement", "heavy lift", "effort", "admin overhead", "easy to set up",
 				"quick to deploy", "implementation team", "kick off",
 			},
