@@ -226,12 +226,21 @@ func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
 		}
 		switch cb.Type {
 		case slack.InteractionTypeViewSubmission:
-			// Validated and stored before the ack, so errors can go back onto the form.
-			b.goHandle(func() { b.ack(ctx, req, received, b.onViewSubmission(ctx, cb)) })
+			// Validated and stored before the ack, so errors can go back onto the form,
+			// within ackBudget so that the ack beats Slack's 3 s whatever the database does.
+			b.goHandle(func() {
+				budget, cancel := context.WithDeadline(ctx, received.Add(ackBudget))
+				defer cancel()
+				b.ack(ctx, req, received, b.onViewSubmission(budget, cb))
+			})
 			return
 		case slack.InteractionTypeBlockSuggestion:
 			// The options travel in the ack.
-			b.goHandle(func() { b.ack(ctx, req, received, b.onSuggestion(ctx, cb)) })
+			b.goHandle(func() {
+				budget, cancel := context.WithDeadline(ctx, received.Add(ackBudget))
+				defer cancel()
+				b.ack(ctx, req, received, b.onSuggestion(budget, cb))
+			})
 			return
 		}
 		b.ack(ctx, req, received, nil)

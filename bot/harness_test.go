@@ -97,12 +97,12 @@ func newHarnessOn(t testing.TB, cfg *feedback.Org, connString string, quiet ...b
 		log = slog.New(slog.NewJSONHandler(io.Discard, nil))
 	}
 	h := &harness{t: t, ctx: ctx, cfg: cfg, clock: &clock{now: time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)}}
-	// The pool is sized as in production (database.Open).
+	// The pool is set up as in production (database.Open).
 	poolCfg, err := pgxpool.ParseConfig(connString)
 	if err != nil {
 		t.Fatal(err)
 	}
-	poolCfg.MaxConns = database.DefaultMaxConns
+	database.Tune(poolCfg, connString)
 	if h.pool, err = pgxpool.NewWithConfig(context.Background(), poolCfg); err != nil {
 		t.Fatal(err)
 	}
