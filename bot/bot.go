@@ -244,10 +244,11 @@ func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
 			return
 		}
 		b.ack(ctx, req, received, nil)
-		if b.redelivered(req) {
-			return
-		}
-		b.goHandle(func() { b.onInteraction(ctx, cb) })
+		b.goHandle(func() {
+			if !b.redelivered(ctx, req) {
+				b.onInteraction(ctx, cb)
+			}
+		})
 	case socketmode.EventTypeSlashCommand:
 		cmd, ok := evt.Data.(slack.SlashCommand)
 		if !ok {
@@ -255,29 +256,24 @@ func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
 			return
 		}
 		b.ack(ctx, req, received, nil)
-		if b.redelivered(req) {
-			return
-		}
-		b.goHandle(func() { b.onSlashCommand(ctx, cmd) })
+		b.goHandle(func() {
+			if !b.redelivered(ctx, req) {
+				b.onSlashCommand(ctx, cmd)
+			}
+		})
 	case socketmode.EventTypeEventsAPI:
 		ev, ok := evt.Data.(slackevents.EventsAPIEvent)
 		b.ack(ctx, req, received, nil)
-		if ok && !b.redelivered(req) {
-			b.goHandle(func() { b.onEvent(ctx, ev) })
+		if ok {
+			b.goHandle(func() {
+				if !b.redelivered(ctx, req) {
+					b.onEvent(ctx, ev)
+				}
+			})
 		}
 	default:
 		b.ackAndIgnore(ctx, req, received, "unknown envelope type")
 	}
-}
-
-// redelivered reports (and logs) an envelope already handled.
-func (b *Bot) redelivered(req socketmode.Request) bool {
-	if b.seen.first(req.EnvelopeID, time.Now()) {
-		return false
-	}
-	b.m.redelivered.Inc()
-	b.log.Info("slack: redelivered envelope acked, not handled again", "envelope_id", req.EnvelopeID, "retry_attempt", req.RetryAttempt)
-	return true
 }
 
 func (b *Bot) setConnected(up bool) {

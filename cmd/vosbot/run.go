@@ -63,7 +63,8 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	river.AddWorker(workers, &feedback.TagWorker{Tagger: &feedback.OfflineTagger{Store: store, Log: a.log.With("component", "themes")}})
 	river.AddWorker(workers, &feedback.DiscoverWorker{Store: store, Log: a.log.With("component", "themes")})
 	river.AddWorker(workers, &feedback.MentionsWorker{Store: store})
-	periodic := append(poster.PeriodicJobs(defs), feedback.ReminderJob(), feedback.DiscoverJob(a.cfg.Location), feedback.MentionsJob())
+	river.AddWorker(workers, &feedback.EnvelopesWorker{Store: store, Log: a.log.With("component", "bot")})
+	periodic := append(poster.PeriodicJobs(defs), feedback.ReminderJob(), feedback.DiscoverJob(a.cfg.Location), feedback.MentionsJob(), feedback.EnvelopesJob())
 	if a.env.LLMEnabled() {
 		river.AddWorker(workers, &feedback.LLMTagWorker{Store: store, Tagger: a.llmTagger(store, reg),
 			PerPass: 5 * a.cfg.LLM.BatchSize, Log: a.log.With("component", "llm")})

@@ -874,7 +874,7 @@ func (s *Server) readAcks(k *socket) {
 		s.latType = append(s.latType, d.typ)
 		s.notify()
 		s.mu.Unlock()
-		d.acked <- Ack{EnvelopeID: ack.EnvelopeID, Payload: ack.Payload, Latency: latency, Attempts: d.attempt + 1}
+		d.acked <- Ack{EnvelopeID: ack.EnvelopeID, Payload: ack.Payload, Latency: latency, Attempts: d.attempt + 1, Connection: k.id}
 	}
 }
 
@@ -917,6 +917,12 @@ type Ack struct {
 	// Latency is from writing the (last) envelope to reading its ack.
 	Latency  time.Duration
 	Attempts int
+	// Connection identifies the socket that acked it (never 0).
+	Connection int
+
+	// The envelope, for Redeliver.
+	typ     string
+	payload json.RawMessage
 }
 
 type delivery struct {
@@ -937,9 +943,27 @@ func (s *Server) Envelope(ctx context.Context, typ string, payload json.RawMessa
 	s.mu.Lock()
 	id := fmt.Sprintf("env-%d", s.nextSeq())
 	s.mu.Unlock()
+	return s.deliver(ctx, id, typ, payload, 0, 0)
+}
+
+// Redeliver sends an acked envelope again, with its id, as Slack does when the ack was
+// lost on its way back (a connection dropped after the app acked): the next attempt
+// (retry_attempt, retry_reason "timeout"), down another connection than the one that
+// acked it when there is one, as Slack spreads envelopes over an app's connections.
+// It waits for the ack.
+func (s *Server) Redeliver(ctx context.Context, a Ack) (Ack, error) {
+	if a.typ == "" || a.Attempts >= 3 {
+		return Ack{}, fmt.Errorf("slackfake: %s cannot be redelivered (attempts %d)", a.EnvelopeID, a.Attempts)
+	}
+	return s.deliver(ctx, a.EnvelopeID, a.typ, a.payload, a.Attempts, a.Connection)
+}
+
+// deliver sends envelope id from attempt first on (Slack makes 3 in all), avoiding the
+// connection numbered avoid when another is up.
+func (s *Server) deliver(ctx context.Context, id, typ string, payload json.RawMessage, first, avoid int) (Ack, error) {
 	ctx, cancel := context.WithTimeout(ctx, 3*s.opts.AckTimeout)
 	defer cancel()
-	for attempt := 0; attempt < 3; attempt++ {
+	for attempt := first; attempt < 3; attempt++ {
 		if err := s.WaitConnected(ctx, 1); err != nil {
 			return Ack{}, err
 		}
@@ -951,6 +975,10 @@ func (s *Server) Envelope(ctx context.Context, typ string, payload json.RawMessa
 		}
 		k := s.sockets[s.next%len(s.sockets)]
 		s.next++
+		if k.id == avoid && len(s.sockets) > 1 {
+			k = s.sockets[s.next%len(s.sockets)]
+			s.next++
+		}
 		d := &delivery{typ: typ, socket: k, attempt: attempt, acked: make(chan Ack, 1), lost: make(chan struct{}, 1)}
 		s.pending[id] = d
 		s.mu.Unlock()
@@ -981,6 +1009,7 @@ func (s *Server) Envelope(ctx context.Context, typ string, payload json.RawMessa
 		select {
 		case a := <-d.acked:
 			timer.Stop()
+			a.typ, a.payload = typ, payload
 			return a, nil
 		case <-d.lost:
 			timer.Stop()

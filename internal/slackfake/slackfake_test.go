@@ -147,6 +147,49 @@ func TestRedeliveryAfterDrop(t *testing.T) {
 	}
 }
 
+// TestRedeliverToAnotherConnection: an acked envelope sent again keeps its id, carries
+// retry_attempt, and goes down the other of two connections.
+func TestRedeliverToAnotherConnection(t *testing.T) {
+	t.Parallel()
+	s := newFake(t)
+	type seen struct {
+		id      string
+		attempt int
+	}
+	got := make(chan seen, 4)
+	handle := func(evt socketmode.Event) any {
+		got <- seen{evt.Request.EnvelopeID, evt.Request.RetryAttempt}
+		return map[string]any{}
+	}
+	stopA, _ := runClient(t, s, handle)
+	defer stopA()
+	stopB, _ := runClient(t, s, handle)
+	defer stopB()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.WaitConnected(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	first, err := s.SlashCommand(ctx, slack.SlashCommand{Command: "/x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := s.Redeliver(ctx, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.EnvelopeID != first.EnvelopeID || again.Attempts != 2 || again.Connection == first.Connection || first.Connection == 0 {
+		t.Errorf("first %+v, again %+v; want the same id, attempt 2, another connection", first, again)
+	}
+	a, b := <-got, <-got
+	if a.id != b.id || a.attempt != 0 || b.attempt != 1 {
+		t.Errorf("the clients saw %+v then %+v", a, b)
+	}
+	if _, err := s.Redeliver(ctx, Ack{EnvelopeID: "env-x"}); err == nil {
+		t.Error("redelivered an envelope the fake never sent")
+	}
+}
+
 func TestRateLimitHonoured(t *testing.T) {
 	t.Parallel()
 	s := newFake(t)
