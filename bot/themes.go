@@ -96,6 +96,7 @@ func (b *Bot) themeAction(ctx context.Context, cb slack.InteractionCallback, a *
 		from, into, ok := strings.Cut(a.SelectedOption.Value, mergeSep)
 		if !ok || !slices.ContainsFunc(b.catalogue(ctx), func(t catalogue.Theme) bool { return t.Key == into }) {
 			b.log.Warn("theme merge with a forged or stale option", "user", user, "value", blockkit.Clip(a.SelectedOption.Value, 100))
+			b.tell(ctx, cb.Channel.ID, user, "That merge target is not a theme of the catalogue (the list may have changed since your App Home was drawn). Nothing was changed.")
 			return
 		}
 		key, done = from, "merged into "+into
