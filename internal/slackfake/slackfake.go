@@ -73,6 +73,8 @@ type Server struct {
 	dupAcks      int
 	unacked      int
 	hellos       int
+	// loseAcks counts, by envelope type, the first-delivery acks still to be lost.
+	loseAcks map[string]int
 }
 
 // Call is one Web API request.
@@ -156,6 +158,7 @@ func New(opts Options) *Server {
 		opts: opts, changed: make(chan struct{}), failures: map[string][]failure{}, handlers: map[string]func(Call) (int, any){}, delays: map[string]time.Duration{},
 		messages: map[string][]*Message{}, views: map[string]*View{}, homes: map[string]json.RawMessage{},
 		missing: map[string]string{}, triggers: map[string]time.Time{}, usedTriggers: map[string]bool{}, pending: map[string]*delivery{},
+		loseAcks: map[string]int{},
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/", s.serveAPI)
@@ -868,6 +871,17 @@ func (s *Server) readAcks(k *socket) {
 			s.mu.Unlock()
 			continue
 		}
+		if d.attempt == 0 && s.loseAcks[d.typ] > 0 {
+			// Not counted: the delivery is redone, as Slack does after its timeout.
+			s.loseAcks[d.typ]--
+			s.mu.Unlock()
+			s.opts.Logf("slackfake: the ack of %s is lost", ack.EnvelopeID)
+			select {
+			case d.lost <- struct{}{}:
+			default:
+			}
+			continue
+		}
 		delete(s.pending, ack.EnvelopeID)
 		latency := time.Since(time.Unix(0, d.sent.Load()))
 		s.latencies = append(s.latencies, latency)
@@ -898,6 +912,16 @@ func (s *Server) Disconnect(reason string) {
 	for _, k := range sockets {
 		_ = k.write(map[string]any{"type": "disconnect", "reason": reason, "debug_info": map[string]any{"host": "slackfake"}})
 	}
+}
+
+// LoseAcks makes the acks of the next n envelopes of type typ ("slash_commands",
+// "interactive", "events_api") to be acked on their first delivery get lost, as when an ack reaches Slack too late or not at
+// all: Slack then sends the envelope again, with its id, to an app that has already
+// handled it. Other envelopes and the connection are not touched.
+func (s *Server) LoseAcks(typ string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loseAcks[typ] += n
 }
 
 // DropSockets closes every socket abruptly, without a close frame.

@@ -190,6 +190,33 @@ func TestRedeliverToAnotherConnection(t *testing.T) {
 	}
 }
 
+// TestLostAckRedelivers: after a lost ack the envelope comes again with its id, to a
+// client that had handled it.
+func TestLostAckRedelivers(t *testing.T) {
+	t.Parallel()
+	s := newFake(t)
+	seen := make(chan string, 4)
+	stop, _ := runClient(t, s, func(evt socketmode.Event) any {
+		seen <- evt.Request.EnvelopeID
+		return map[string]any{}
+	})
+	defer stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s.LoseAcks("slash_commands", 1)
+	ack, err := s.SlashCommand(ctx, slack.SlashCommand{Command: "/x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := <-seen, <-seen; ack.Attempts != 2 || a != ack.EnvelopeID || b != a || s.Connections() != 1 {
+		t.Errorf("ack %+v, client saw %s then %s, %d connections; want one redelivery on the same connection", ack, a, b, s.Connections())
+	}
+	// Only as many as asked.
+	if ack, err := s.SlashCommand(ctx, slack.SlashCommand{Command: "/y"}); err != nil || ack.Attempts != 1 {
+		t.Errorf("next command: %+v %v", ack, err)
+	}
+}
+
 func TestRateLimitHonoured(t *testing.T) {
 	t.Parallel()
 	s := newFake(t)
