@@ -107,7 +107,6 @@ func TestHangingDatabase(t *testing.T) {
 	proxy.Blackhole(false)
 	st := h.pool.Stat()
 	t.Logf("PostgreSQL healed; the pool has %d connections, %d of them still being made", st.TotalConns(), st.ConstructingConns())
-	t.Logf("PostgreSQL healed; pool total %d constructing %d acquired %d idle %d", st.TotalConns(), st.ConstructingConns(), st.AcquiredConns(), st.IdleConns())
 	for _, s := range submissions {
 		if errs := submissionErrors(t, submit(user[s.name], s.view)); errs != nil {
 			t.Errorf("%s modal after the database came back: %v, want it saved", s.name, errs)
