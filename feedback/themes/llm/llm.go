@@ -389,8 +389,22 @@ const commonTLDs = `com|org|net|edu|gov|mil|int|io|co|ai|app|dev|biz|info|me|tv|
 func isSlackID(s string) bool { return strings.ContainsAny(s, "0123456789") }
 
 // Redact replaces e-mail addresses (disguised ones too), URLs, Slack mentions and bare
-// Slack ids, and phone numbers before a text leaves for the model.
+// Slack ids, and phone numbers before a text leaves for the model. A replacement can
+// open a word boundary that uncovers another match (0000000U0123ABCD: the phone number
+// once replaced, the id stands alone), so it goes again until nothing changes; the
+// replacements match no pattern, so that ends.
 func Redact(s string) string {
+	for range 8 {
+		r := redactOnce(s)
+		if r == s {
+			break
+		}
+		s = r
+	}
+	return s
+}
+
+func redactOnce(s string) string {
 	s = mentionPattern.ReplaceAllString(s, "[mention]")
 	s = emailPattern.ReplaceAllString(s, "[email]")
 	s = obfuscatedEmailPattern.ReplaceAllString(s, "[email]")
