@@ -268,6 +268,9 @@ func TestRemindersWithControlledClock(t *testing.T) {
 	e := h.raiseViaSlack("VESC1", "billing", "No one answers the renewal quote")
 	post := h.channelPost(containing(actAcknowledge))
 	h.waitStored(e.ID, func(got feedback.Escalation) bool { return got.MessageTS == post.TS })
+	// The sweep skips rows locked by someone else (SKIP LOCKED), and tagging the new
+	// escalation's themes updates its row: let that finish first.
+	settle(t, h, "tag_feedback", "escalation_post")
 	sweep := func(after time.Duration) int {
 		t.Helper()
 		h.clock.Set(start.Add(after))
