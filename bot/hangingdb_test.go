@@ -73,6 +73,10 @@ func TestHangingDatabase(t *testing.T) {
 	}
 	user := map[string]string{"feedback": "U0REP", "dropped ball": "U0REP", "note": "U0FIN"}
 
+	// No job is in the middle of a transaction when the database starts hanging: one
+	// would keep its row locks until River gives up on it a minute later, and the press
+	// after healing would wait on them (see RELIABILITY.md, Limits).
+	settle(t, h, "tag_feedback", "escalation_post", "escalation_notify")
 	proxy.Blackhole(true)
 	t.Log("PostgreSQL blackholed")
 	// The catalogue read earlier is now stale, so validating feedback asks the database.
