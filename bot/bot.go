@@ -231,19 +231,29 @@ func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
 		}
 		switch cb.Type {
 		case slack.InteractionTypeViewSubmission:
-			// Validated and stored before the ack, so errors can go back onto the form.
-			b.goHandle(func() { b.ack(ctx, req, received, b.onViewSubmission(ctx, cb)) })
+			// Validated and stored before the ack, so errors can go back onto the form,
+			// within ackBudget so that the ack beats Slack's 3 s whatever the database does.
+			b.goHandle(func() {
+				budget, cancel := context.WithDeadline(ctx, received.Add(ackBudget))
+				defer cancel()
+				b.ack(ctx, req, received, b.onViewSubmission(budget, cb))
+			})
 			return
 		case slack.InteractionTypeBlockSuggestion:
 			// The options travel in the ack.
-			b.goHandle(func() { b.ack(ctx, req, received, b.onSuggestion(ctx, cb)) })
+			b.goHandle(func() {
+				budget, cancel := context.WithDeadline(ctx, received.Add(ackBudget))
+				defer cancel()
+				b.ack(ctx, req, received, b.onSuggestion(budget, cb))
+			})
 			return
 		}
 		b.ack(ctx, req, received, nil)
-		if b.redelivered(req) {
-			return
-		}
-		b.goHandle(func() { b.onInteraction(ctx, cb) })
+		b.goHandle(func() {
+			if !b.redelivered(ctx, req) {
+				b.onInteraction(ctx, cb)
+			}
+		})
 	case socketmode.EventTypeSlashCommand:
 		cmd, ok := evt.Data.(slack.SlashCommand)
 		if !ok {
@@ -251,29 +261,24 @@ func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
 			return
 		}
 		b.ack(ctx, req, received, nil)
-		if b.redelivered(req) {
-			return
-		}
-		b.goHandle(func() { b.onSlashCommand(ctx, cmd) })
+		b.goHandle(func() {
+			if !b.redelivered(ctx, req) {
+				b.onSlashCommand(ctx, cmd)
+			}
+		})
 	case socketmode.EventTypeEventsAPI:
 		ev, ok := evt.Data.(slackevents.EventsAPIEvent)
 		b.ack(ctx, req, received, nil)
-		if ok && !b.redelivered(req) {
-			b.goHandle(func() { b.onEvent(ctx, ev) })
+		if ok {
+			b.goHandle(func() {
+				if !b.redelivered(ctx, req) {
+					b.onEvent(ctx, ev)
+				}
+			})
 		}
 	default:
 		b.ackAndIgnore(ctx, req, received, "unknown envelope type")
 	}
-}
-
-// redelivered reports (and logs) an envelope already handled.
-func (b *Bot) redelivered(req socketmode.Request) bool {
-	if b.seen.first(req.EnvelopeID, time.Now()) {
-		return false
-	}
-	b.m.redelivered.Inc()
-	b.log.Info("slack: redelivered envelope acked, not handled again", "envelope_id", req.EnvelopeID, "retry_attempt", req.RetryAttempt)
-	return true
 }
 
 func (b *Bot) setConnected(up bool) {

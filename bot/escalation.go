@@ -58,10 +58,17 @@ func (b *Bot) escalationButton(ctx context.Context, cb slack.InteractionCallback
 		b.tell(ctx, cb.Channel.ID, cb.User.ID, "That button doesn't point at an escalation vosbot knows.")
 		return
 	}
-	e, err := b.deps.Store.Escalation(ctx, id)
-	if err != nil {
+	lookup, cancel := context.WithTimeout(ctx, lookupTimeout)
+	e, err := b.deps.Store.Escalation(lookup, id)
+	cancel()
+	switch {
+	case errors.Is(err, feedback.ErrNotFound):
 		b.log.Warn("escalation button for an unknown escalation refused", "escalation_id", id, "user", cb.User.ID, "error", err)
 		b.tell(ctx, cb.Channel.ID, cb.User.ID, "That escalation no longer exists.")
+		return
+	case err != nil:
+		b.log.Error("escalation not read for a button", "escalation_id", id, "user", cb.User.ID, "error", err)
+		b.tell(ctx, cb.Channel.ID, cb.User.ID, dbDownNote)
 		return
 	}
 	if !feedback.MayAct(b.deps.Org, e.Team, cb.User.ID) {
@@ -101,7 +108,9 @@ func (b *Bot) openView(ctx context.Context, cb slack.InteractionCallback, view s
 
 // applyAct moves the escalation and tells the presser when it was refused.
 func (b *Bot) applyAct(ctx context.Context, channel, userID string, a feedback.Act) error {
-	e, ev, err := b.deps.Store.ApplyAct(ctx, b.deps.Org, a)
+	save, cancel := context.WithTimeout(ctx, saveTimeout)
+	e, ev, err := b.deps.Store.ApplyAct(save, b.deps.Org, a)
+	cancel()
 	var refused *feedback.RefusedError
 	if errors.As(err, &refused) {
 		b.log.Info("escalation action refused", "escalation_id", a.EscalationID, "action", a.Action, "user", userID, "reason", err)
@@ -110,7 +119,7 @@ func (b *Bot) applyAct(ctx context.Context, channel, userID string, a feedback.A
 	}
 	if err != nil {
 		b.log.Error("escalation action failed", "escalation_id", a.EscalationID, "action", a.Action, "user", userID, "error", err)
-		b.tell(ctx, channel, userID, "Sorry, that didn't go through (the database didn't answer). Nothing changed; please try again.")
+		b.tell(ctx, channel, userID, dbDownNote)
 		return err
 	}
 	b.log.Info("escalation moved", "escalation_id", e.ID, "action", a.Action, "to", e.Status, "user", userID, "event_id", ev.ID)

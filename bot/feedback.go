@@ -17,8 +17,26 @@ import (
 // viewTimeout leaves room inside Slack's 3 s trigger lifetime.
 const viewTimeout = 2500 * time.Millisecond
 
-// saveTimeout bounds the database work done before a submission's ack.
+// saveTimeout bounds one write on an interactive path (a submission's save, a button's
+// transition). A submission's whole handling is also bounded by ackBudget.
 const saveTimeout = 2 * time.Second
+
+// ackBudget bounds everything done before a submission's ack, from its receipt:
+// validation (which may read the catalogue) and the save. Slack shows the user an error
+// after 3 s without an ack, so even a database that hangs must leave time to send the
+// "couldn't save" answer that keeps the modal open.
+const ackBudget = 2500 * time.Millisecond
+
+// lookupTimeout bounds a read behind a button press (the record it acts on): a database
+// that hangs gets the presser a note that nothing changed, and leaves time for the modal
+// the button opens inside its trigger's 3 s.
+const lookupTimeout = time.Second
+
+// homeTimeout bounds an App Home refresh: its reads and the publish.
+const homeTimeout = 5 * time.Second
+
+// dbDownNote tells someone whose press went nowhere because the database did not answer.
+const dbDownNote = "Sorry, that didn't go through (the database didn't answer). Nothing changed; please try again."
 
 // feedbackCommand opens the modal pre-filled from "/prospect-feedback lost Acme".
 func (b *Bot) feedbackCommand(ctx context.Context, cmd slack.SlashCommand) {
@@ -173,10 +191,17 @@ func (b *Bot) editFeedback(ctx context.Context, cb slack.InteractionCallback, va
 		b.log.Warn("edit button with a forged or broken id refused", "value", blockkit.Clip(value, 40), "user", cb.User.ID)
 		return
 	}
-	f, err := b.deps.Store.Feedback(ctx, id)
-	if err != nil {
+	lookup, cancel := context.WithTimeout(ctx, lookupTimeout)
+	f, err := b.deps.Store.Feedback(lookup, id)
+	cancel()
+	switch {
+	case errors.Is(err, feedback.ErrNotFound):
 		b.log.Warn("edit of unknown feedback refused", "feedback_id", id, "user", cb.User.ID, "error", err)
 		b.tell(ctx, cb.Channel.ID, cb.User.ID, "That feedback no longer exists.")
+		return
+	case err != nil:
+		b.log.Error("feedback not read for editing", "feedback_id", id, "user", cb.User.ID, "error", err)
+		b.tell(ctx, cb.Channel.ID, cb.User.ID, dbDownNote)
 		return
 	}
 	if f.ReporterID != cb.User.ID && !b.isAdmin(cb.User.ID) {

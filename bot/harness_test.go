@@ -55,6 +55,7 @@ type harness struct {
 	bot   *Bot
 	clock *clock
 	jobs  *river.Client[pgx.Tx]
+	conn  string
 }
 
 // tlogWriter sends logs to t.Log until the test ends; goroutines that log later (River
@@ -89,20 +90,34 @@ func newHarness(t testing.TB, org *feedback.Org) *harness {
 // drops vosbot's logs, which long runs would otherwise keep in the test's output.
 func newHarnessOn(t testing.TB, cfg *feedback.Org, connString string, quiet ...bool) *harness {
 	t.Helper()
+	return startHarness(t, cfg, connString, nil, len(quiet) > 0 && quiet[0])
+}
+
+// replica runs a second vosbot beside h, as another replica of one deployment: its own
+// pool, store, bot and River client, on h's database and connected to h's fake Slack,
+// which spreads envelopes over both connections.
+func (h *harness) replica() *harness {
+	h.t.Helper()
+	return startHarness(h.t, h.cfg, h.conn, h.fake, false)
+}
+
+// startHarness starts vosbot on connString against fake (a new fake Slack when nil).
+func startHarness(t testing.TB, cfg *feedback.Org, connString string, fake *slackfake.Server, quiet bool) *harness {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
 	log := slog.New(slog.NewTextHandler(newTLog(t), &slog.HandlerOptions{Level: slog.LevelInfo}))
-	if _, isBench := t.(*testing.B); isBench || (len(quiet) > 0 && quiet[0]) {
+	if _, isBench := t.(*testing.B); isBench || quiet {
 		// Benchmarks measure vosbot, not the test log.
 		log = slog.New(slog.NewJSONHandler(io.Discard, nil))
 	}
-	h := &harness{t: t, ctx: ctx, cfg: cfg, clock: &clock{now: time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)}}
-	// The pool is sized as in production (database.Open).
+	h := &harness{t: t, ctx: ctx, cfg: cfg, conn: connString, clock: &clock{now: time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)}}
+	// The pool is set up as in production (database.Open).
 	poolCfg, err := pgxpool.ParseConfig(connString)
 	if err != nil {
 		t.Fatal(err)
 	}
-	poolCfg.MaxConns = database.DefaultMaxConns
+	database.Tune(poolCfg, connString)
 	if h.pool, err = pgxpool.NewWithConfig(context.Background(), poolCfg); err != nil {
 		t.Fatal(err)
 	}
@@ -111,9 +126,14 @@ func newHarnessOn(t testing.TB, cfg *feedback.Org, connString string, quiet ...b
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, bench := t.(*testing.B)
-	h.fake = slackfake.New(slackfake.Options{Logf: t.Logf, PingInterval: time.Second, SkipLimits: bench})
-	t.Cleanup(h.fake.Close)
+	sockets := 1
+	if h.fake = fake; fake == nil {
+		_, bench := t.(*testing.B)
+		h.fake = slackfake.New(slackfake.Options{Logf: t.Logf, PingInterval: time.Second, SkipLimits: bench})
+		t.Cleanup(h.fake.Close)
+	} else {
+		sockets = 2
+	}
 
 	if _, _, err := h.store.Catalogue.Sync(ctx, testReasons); err != nil {
 		t.Fatal(err)
@@ -148,7 +168,7 @@ func newHarnessOn(t testing.TB, cfg *feedback.Org, connString string, quiet ...b
 		defer c()
 		_ = h.jobs.Stop(stopCtx)
 	})
-	if err := h.fake.WaitConnected(ctx, 1); err != nil {
+	if err := h.fake.WaitConnected(ctx, sockets); err != nil {
 		t.Fatal(err)
 	}
 	return h

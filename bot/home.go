@@ -146,6 +146,8 @@ func (b *Bot) publishHome(ctx context.Context, userID string) error {
 	if !blockkit.ValidID(userID) {
 		return fmt.Errorf("publish home: bad user id %q", blockkit.Clip(userID, 20))
 	}
+	ctx, cancel := context.WithTimeout(ctx, homeTimeout)
+	defer cancel()
 	h := homeData{UserID: userID, Catalogue: b.catalogue(ctx), Org: b.deps.Org, Now: b.now()}
 	var err error
 	if h.Feedback, err = b.deps.Store.RecentFeedback(ctx, userID, 10); err != nil {

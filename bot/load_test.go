@@ -138,6 +138,7 @@ func benchLoad(b *testing.B, window time.Duration) {
 	b.ReportMetric(ms(percentile(lat, 0.95)), "ack-p95-ms")
 	b.ReportMetric(ms(percentile(lat, 0.99)), "ack-p99-ms")
 	b.ReportMetric(ms(percentile(lat, 1)), "ack-max-ms")
+	b.ReportMetric(ms(percentile(opens, 0.50)), "views.open-p50-ms")
 	b.ReportMetric(ms(percentile(opens, 0.99)), "views.open-p99-ms")
 	b.ReportMetric(ms(percentile(opens, 1)), "views.open-max-ms")
 	b.ReportMetric(float64(len(lat))/elapsed.Seconds(), "envelopes/s")

@@ -104,6 +104,8 @@ func (b *Bot) emergingThemes(ctx context.Context) ([]catalogue.Theme, error) {
 // who may, and nothing changes.
 func (b *Bot) themeAction(ctx context.Context, cb slack.InteractionCallback, a *slack.BlockAction) {
 	user := cb.User.ID
+	save, cancel := context.WithTimeout(ctx, saveTimeout)
+	defer cancel()
 	if !b.isAdmin(user) {
 		b.log.Info("theme action refused: not an admin", "user", user, "action", a.ActionID)
 		b.tell(ctx, cb.Channel.ID, user, "Only vosbot admins can accept, merge or dismiss emerging themes. Nothing was changed.")
@@ -114,18 +116,19 @@ func (b *Bot) themeAction(ctx context.Context, cb slack.InteractionCallback, a *
 	switch a.ActionID {
 	case themeAccept:
 		key, done = a.Value, "accepted into the catalogue"
-		err = b.deps.Store.Catalogue.Accept(ctx, key, "")
+		err = b.deps.Store.Catalogue.Accept(save, key, "")
 	case themeDismiss:
 		key, done = a.Value, "dismissed"
-		err = b.deps.Store.Catalogue.Dismiss(ctx, key)
+		err = b.deps.Store.Catalogue.Dismiss(save, key)
 	case themeMerge:
 		from, into, ok := strings.Cut(a.SelectedOption.Value, mergeSep)
 		if !ok || !slices.ContainsFunc(b.catalogue(ctx), func(t catalogue.Theme) bool { return t.Key == into }) {
 			b.log.Warn("theme merge with a forged or stale option", "user", user, "value", blockkit.Clip(a.SelectedOption.Value, 100))
+			b.tell(ctx, cb.Channel.ID, user, "That merge target is not a theme of the catalogue (the list may have changed since your App Home was drawn). Nothing was changed.")
 			return
 		}
 		key, done = from, "merged into "+into
-		err = b.deps.Store.Catalogue.Merge(ctx, from, into)
+		err = b.deps.Store.Catalogue.Merge(save, from, into)
 	}
 	switch {
 	case errors.Is(err, feedback.ErrNotFound), errors.Is(err, catalogue.ErrThemeState):

@@ -128,10 +128,21 @@ func TestEmergingThemesFromAppHome(t *testing.T) {
 		t.Errorf("stored reasons = %v, %v", reasons, err)
 	}
 
-	// A forged merge into something outside the catalogue is ignored.
-	h.pressSelect("U0ADMIN", themeMerge, wa+mergeSep+"nope")
-	time.Sleep(200 * time.Millisecond)
-	if s := themeStatus(t, h, wa); s != catalogue.StatusCatalogue {
-		t.Errorf("a forged merge changed the accepted theme to %s", s)
+	// A forged merge into something outside the catalogue, or without a target, is
+	// refused: the admin is told nothing changed (the handler's last word, so the
+	// statuses are final when it arrives), and nothing did.
+	for i, forged := range []string{seat + mergeSep + "nope", seat, mergeSep + "price" + mergeSep} {
+		if _, err := h.pool.Exec(h.ctx, `UPDATE themes SET status = 'emerging', merged_into = NULL WHERE key = $1`, seat); err != nil {
+			t.Fatal(err)
+		}
+		h.pressSelect("U0ADMIN", themeMerge, forged)
+		h.dms("U0ADMIN", i+1, containing("That merge target is not a theme of the catalogue"))
+		if s := themeStatus(t, h, seat); s != catalogue.StatusEmerging {
+			t.Errorf("the forged merge %q changed the emerging theme to %s", forged, s)
+		}
+		var merged int
+		if err := h.pool.QueryRow(h.ctx, `SELECT count(*) FROM themes WHERE merged_into IS NOT NULL AND key <> $1`, seat).Scan(&merged); err != nil || merged != 0 {
+			t.Errorf("the forged merge %q merged %d other themes (%v)", forged, merged, err)
+		}
 	}
 }

@@ -75,8 +75,9 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	river.AddWorker(workers, &feedback.DiscoverWorker{Store: store, Log: a.log.With("component", "themes")})
 	river.AddWorker(workers, &feedback.MentionsWorker{Store: store})
 	river.AddWorker(workers, &feedback.TopPerformersWorker{Store: store, Org: org, Log: a.log.With("component", "top_performers")})
+	river.AddWorker(workers, &feedback.EnvelopesWorker{Store: store, Log: a.log.With("component", "bot")})
 	periodic := append(poster.PeriodicJobs(defs), feedback.ReminderJob(), feedback.DiscoverJob(a.cfg.Location), feedback.MentionsJob(),
-		feedback.TopPerformersJob(a.cfg.Location))
+		feedback.TopPerformersJob(a.cfg.Location), feedback.EnvelopesJob())
 	if a.env.LLMEnabled() {
 		river.AddWorker(workers, &feedback.LLMTagWorker{Store: store, Tagger: a.llmTagger(store, reg),
 			PerPass: 5 * a.cfg.LLM.BatchSize, Log: a.log.With("component", "llm")})

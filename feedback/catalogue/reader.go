@@ -14,6 +14,11 @@ const ReadTimeout = 1500 * time.Millisecond
 // DefaultTTL is how long a read catalogue is reused.
 const DefaultTTL = time.Minute
 
+// RetryAfterFailure is how long, after a read that failed, the last catalogue is used
+// without asking the store again: on a database that hangs, one caller in that time
+// waits ReadTimeout, not every caller (a slash command has 3 s to open its modal).
+const RetryAfterFailure = 10 * time.Second
+
 // Reader is a cached view of the stored catalogue, safe for concurrent use. Every
 // part of vosbot that needs the catalogue at the time it runs reads it here (or from
 // Store.Current when it must see a change made a moment ago by another process).
@@ -26,6 +31,9 @@ type Reader struct {
 	cat  Catalogue
 	read time.Time
 	ok   bool
+	// failed is when the last read failed (zero: it did not), with its error.
+	failed  time.Time
+	failErr error
 	// fallback is offered when the store cannot be read and nothing was read before.
 	fallback Catalogue
 }
@@ -45,10 +53,13 @@ func NewReader(store *Store, now func() time.Time, ttl time.Duration, fallback C
 
 // Catalogue returns the catalogue in use, read at most ttl ago. When the store does
 // not answer in ReadTimeout, the last catalogue read (or the fallback) is returned with
-// the error, so a caller can go on with it; the lock is never held across the query.
+// the error, so a caller can go on with it, and for RetryAfterFailure after that it is
+// returned with that error without asking the store; the lock is never held across the
+// query.
 func (r *Reader) Catalogue(ctx context.Context) (Catalogue, error) {
 	r.mu.Lock()
-	if r.ok && r.now().Sub(r.read) < r.ttl {
+	now := r.now()
+	if r.ok && now.Sub(r.read) < r.ttl {
 		cat := r.cat
 		r.mu.Unlock()
 		return cat, nil
@@ -57,17 +68,24 @@ func (r *Reader) Catalogue(ctx context.Context) (Catalogue, error) {
 	if r.ok {
 		last = r.cat
 	}
+	if !r.failed.IsZero() && now.Sub(r.failed) < RetryAfterFailure {
+		err := r.failErr
+		r.mu.Unlock()
+		return last, fmt.Errorf("theme catalogue not read again yet: %w", err)
+	}
 	r.mu.Unlock()
 
 	ctx, cancel := context.WithTimeout(ctx, ReadTimeout)
 	defer cancel()
 	cat, err := r.store.Current(ctx)
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if err != nil {
+		r.failed, r.failErr = r.now(), err
 		return last, fmt.Errorf("read theme catalogue: %w", err)
 	}
-	r.mu.Lock()
 	r.cat, r.read, r.ok = cat, r.now(), true
-	r.mu.Unlock()
+	r.failed, r.failErr = time.Time{}, nil
 	return cat, nil
 }
 
@@ -75,5 +93,6 @@ func (r *Reader) Catalogue(ctx context.Context) (Catalogue, error) {
 func (r *Reader) Invalidate() {
 	r.mu.Lock()
 	r.ok = false
+	r.failed, r.failErr = time.Time{}, nil
 	r.mu.Unlock()
 }

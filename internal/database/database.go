@@ -39,6 +39,24 @@ type DB struct {
 // for the jobs' workers and a burst of submissions stored before their acks.
 const DefaultMaxConns = 20
 
+// DefaultConnectTimeout bounds the making of one connection when DATABASE_URL does not
+// (connect_timeout=N). Without it, on a server that accepts connections and never
+// answers, each new connection waits for ever, even after its caller gave up; they fill
+// the pool, and when the server recovers every query still waits behind them.
+const DefaultConnectTimeout = 3 * time.Second
+
+// Tune applies vosbot's pool settings to cfg, parsed from connString, where
+// connString does not choose otherwise.
+func Tune(cfg *pgxpool.Config, connString string) {
+	if !strings.Contains(connString, "pool_max_conns") {
+		cfg.MaxConns = DefaultMaxConns
+	}
+	if !strings.Contains(connString, "connect_timeout") {
+		cfg.ConnConfig.ConnectTimeout = DefaultConnectTimeout
+	}
+	cfg.ConnConfig.RuntimeParams["application_name"] = "vosbot"
+}
+
 // ErrUnreachable means the server did not answer within the retry window.
 var ErrUnreachable = errors.New("database unreachable")
 
@@ -71,10 +89,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		// The parse error can echo the URL, password included.
 		return nil, errors.New("DATABASE_URL is not a valid PostgreSQL URL (postgres://user:password@host:5432/dbname)")
 	}
-	if !strings.Contains(connString, "pool_max_conns") {
-		cfg.MaxConns = DefaultMaxConns
-	}
-	cfg.ConnConfig.RuntimeParams["application_name"] = "vosbot"
+	Tune(cfg, connString)
 	if db.Pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("database: %w", err)

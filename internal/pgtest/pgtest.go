@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -20,9 +21,11 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/vosbot/vosbot/internal/pglocal"
+	"github.com/vosbot/vosbot/internal/tcpproxy"
 	"github.com/vosbot/vosbot/migrations"
 )
 
@@ -252,4 +255,40 @@ func StartAgain(t testing.TB, dir string) *pglocal.Server {
 	}
 	t.Cleanup(func() { _ = srv.Stop(context.Background()) })
 	return srv
+}
+
+// Proxied puts a tcpproxy in front of the database at connString, closed when the test
+// ends, and returns it with a connection string that goes through it: switch it to
+// blackhole mode to see what vosbot does when PostgreSQL accepts connections and never
+// answers.
+func Proxied(t testing.TB, connString string) (*tcpproxy.Proxy, string) {
+	t.Helper()
+	cfg, err := pgconn.ParseConfig(connString)
+	if err != nil {
+		t.Fatalf("pgtest: proxied: %v", err)
+	}
+	network, target := "tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port)))
+	if strings.HasPrefix(cfg.Host, "/") {
+		network, target = "unix", filepath.Join(cfg.Host, fmt.Sprintf(".s.PGSQL.%d", cfg.Port))
+	}
+	p, err := tcpproxy.Start(network, target)
+	if err != nil {
+		t.Fatalf("pgtest: proxied: %v", err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	return p, withAddress(connString, p.Addr().IP.String(), p.Addr().Port)
+}
+
+// withAddress points a connection string (URL or keyword/value) at another host and port.
+func withAddress(connString, host string, port int) string {
+	if u, err := url.Parse(connString); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		q := u.Query()
+		q.Del("host")
+		q.Del("port")
+		u.RawQuery = q.Encode()
+		u.Host = net.JoinHostPort(host, strconv.Itoa(port))
+		return u.String()
+	}
+	// In keyword/value strings a later key wins.
+	return fmt.Sprintf("%s host='%s' port=%d", connString, host, port)
 }

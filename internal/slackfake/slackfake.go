@@ -88,6 +88,8 @@ type Server struct {
 	unacked      int
 	hellos       int
 	files        map[string]*File
+	// loseAcks counts, by envelope type, the first-delivery acks still to be lost.
+	loseAcks map[string]int
 }
 
 // Call is one Web API request.
@@ -187,7 +189,8 @@ func New(opts Options) *Server {
 		opts: opts, changed: make(chan struct{}), failures: map[string][]failure{}, handlers: map[string]func(Call) (int, any){}, delays: map[string]time.Duration{},
 		messages: map[string][]*Message{}, views: map[string]*View{}, homes: map[string]json.RawMessage{},
 		missing: map[string]string{}, triggers: map[string]time.Time{}, usedTriggers: map[string]bool{}, pending: map[string]*delivery{},
-		files: map[string]*File{},
+		files:    map[string]*File{},
+		loseAcks: map[string]int{},
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/", s.serveAPI)
@@ -969,13 +972,24 @@ func (s *Server) readAcks(k *socket) {
 			s.mu.Unlock()
 			continue
 		}
+		if d.attempt == 0 && s.loseAcks[d.typ] > 0 {
+			// Not counted: the delivery is redone, as Slack does after its timeout.
+			s.loseAcks[d.typ]--
+			s.mu.Unlock()
+			s.opts.Logf("slackfake: the ack of %s is lost", ack.EnvelopeID)
+			select {
+			case d.lost <- struct{}{}:
+			default:
+			}
+			continue
+		}
 		delete(s.pending, ack.EnvelopeID)
 		latency := time.Since(time.Unix(0, d.sent.Load()))
 		s.latencies = append(s.latencies, latency)
 		s.latType = append(s.latType, d.typ)
 		s.notify()
 		s.mu.Unlock()
-		d.acked <- Ack{EnvelopeID: ack.EnvelopeID, Payload: ack.Payload, Latency: latency, Attempts: d.attempt + 1}
+		d.acked <- Ack{EnvelopeID: ack.EnvelopeID, Payload: ack.Payload, Latency: latency, Attempts: d.attempt + 1, Connection: k.id}
 	}
 }
 
@@ -1001,6 +1015,16 @@ func (s *Server) Disconnect(reason string) {
 	}
 }
 
+// LoseAcks makes the acks of the next n envelopes of type typ ("slash_commands",
+// "interactive", "events_api") to be acked on their first delivery get lost, as when an ack reaches Slack too late or not at
+// all: Slack then sends the envelope again, with its id, to an app that has already
+// handled it. Other envelopes and the connection are not touched.
+func (s *Server) LoseAcks(typ string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loseAcks[typ] += n
+}
+
 // DropSockets closes every socket abruptly, without a close frame.
 func (s *Server) DropSockets() {
 	s.mu.Lock()
@@ -1018,6 +1042,12 @@ type Ack struct {
 	// Latency is from writing the (last) envelope to reading its ack.
 	Latency  time.Duration
 	Attempts int
+	// Connection identifies the socket that acked it (never 0).
+	Connection int
+
+	// The envelope, for Redeliver.
+	typ     string
+	payload json.RawMessage
 }
 
 type delivery struct {
@@ -1041,9 +1071,27 @@ func (s *Server) Envelope(ctx context.Context, typ string, payload json.RawMessa
 	s.mu.Lock()
 	id := fmt.Sprintf("env-%d", s.nextSeq())
 	s.mu.Unlock()
+	return s.deliver(ctx, id, typ, payload, 0, 0)
+}
+
+// Redeliver sends an acked envelope again, with its id, as Slack does when the ack was
+// lost on its way back (a connection dropped after the app acked): the next attempt
+// (retry_attempt, retry_reason "timeout"), down another connection than the one that
+// acked it when there is one, as Slack spreads envelopes over an app's connections.
+// It waits for the ack.
+func (s *Server) Redeliver(ctx context.Context, a Ack) (Ack, error) {
+	if a.typ == "" || a.Attempts >= 3 {
+		return Ack{}, fmt.Errorf("slackfake: %s cannot be redelivered (attempts %d)", a.EnvelopeID, a.Attempts)
+	}
+	return s.deliver(ctx, a.EnvelopeID, a.typ, a.payload, a.Attempts, a.Connection)
+}
+
+// deliver sends envelope id from attempt first on (Slack makes 3 in all), avoiding the
+// connection numbered avoid when another is up.
+func (s *Server) deliver(ctx context.Context, id, typ string, payload json.RawMessage, first, avoid int) (Ack, error) {
 	ctx, cancel := context.WithTimeout(ctx, 3*s.opts.AckTimeout)
 	defer cancel()
-	for attempt := 0; attempt < 3; attempt++ {
+	for attempt := first; attempt < 3; attempt++ {
 		if err := s.WaitConnected(ctx, 1); err != nil {
 			return Ack{}, err
 		}
@@ -1055,6 +1103,10 @@ func (s *Server) Envelope(ctx context.Context, typ string, payload json.RawMessa
 		}
 		k := s.sockets[s.next%len(s.sockets)]
 		s.next++
+		if k.id == avoid && len(s.sockets) > 1 {
+			k = s.sockets[s.next%len(s.sockets)]
+			s.next++
+		}
 		d := &delivery{typ: typ, socket: k, attempt: attempt, acked: make(chan Ack, 1), lost: make(chan struct{}, 1)}
 		s.pending[id] = d
 		s.mu.Unlock()
@@ -1085,6 +1137,7 @@ func (s *Server) Envelope(ctx context.Context, typ string, payload json.RawMessa
 		select {
 		case a := <-d.acked:
 			timer.Stop()
+			a.typ, a.payload = typ, payload
 			return a, nil
 		case <-d.lost:
 			timer.Stop()

@@ -147,6 +147,76 @@ func TestRedeliveryAfterDrop(t *testing.T) {
 	}
 }
 
+// TestRedeliverToAnotherConnection: an acked envelope sent again keeps its id, carries
+// retry_attempt, and goes down the other of two connections.
+func TestRedeliverToAnotherConnection(t *testing.T) {
+	t.Parallel()
+	s := newFake(t)
+	type seen struct {
+		id      string
+		attempt int
+	}
+	got := make(chan seen, 4)
+	handle := func(evt socketmode.Event) any {
+		got <- seen{evt.Request.EnvelopeID, evt.Request.RetryAttempt}
+		return map[string]any{}
+	}
+	stopA, _ := runClient(t, s, handle)
+	defer stopA()
+	stopB, _ := runClient(t, s, handle)
+	defer stopB()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.WaitConnected(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	first, err := s.SlashCommand(ctx, slack.SlashCommand{Command: "/x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := s.Redeliver(ctx, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.EnvelopeID != first.EnvelopeID || again.Attempts != 2 || again.Connection == first.Connection || first.Connection == 0 {
+		t.Errorf("first %+v, again %+v; want the same id, attempt 2, another connection", first, again)
+	}
+	a, b := <-got, <-got
+	if a.id != b.id || a.attempt != 0 || b.attempt != 1 {
+		t.Errorf("the clients saw %+v then %+v", a, b)
+	}
+	if _, err := s.Redeliver(ctx, Ack{EnvelopeID: "env-x"}); err == nil {
+		t.Error("redelivered an envelope the fake never sent")
+	}
+}
+
+// TestLostAckRedelivers: after a lost ack the envelope comes again with its id, to a
+// client that had handled it.
+func TestLostAckRedelivers(t *testing.T) {
+	t.Parallel()
+	s := newFake(t)
+	seen := make(chan string, 4)
+	stop, _ := runClient(t, s, func(evt socketmode.Event) any {
+		seen <- evt.Request.EnvelopeID
+		return map[string]any{}
+	})
+	defer stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s.LoseAcks("slash_commands", 1)
+	ack, err := s.SlashCommand(ctx, slack.SlashCommand{Command: "/x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := <-seen, <-seen; ack.Attempts != 2 || a != ack.EnvelopeID || b != a || s.Connections() != 1 {
+		t.Errorf("ack %+v, client saw %s then %s, %d connections; want one redelivery on the same connection", ack, a, b, s.Connections())
+	}
+	// Only as many as asked.
+	if ack, err := s.SlashCommand(ctx, slack.SlashCommand{Command: "/y"}); err != nil || ack.Attempts != 1 {
+		t.Errorf("next command: %+v %v", ack, err)
+	}
+}
+
 func TestRateLimitHonoured(t *testing.T) {
 	t.Parallel()
 	s := newFake(t)

@@ -339,20 +339,61 @@ func stripFences(s string) string {
 }
 
 var (
-	emailPattern   = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}`)
-	urlPattern     = regexp.MustCompile(`(?i)\b(?:https?://|www\.)[^\s<>]+`)
+	emailPattern = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}`)
+	// An address disguised against scrapers: jane(at)acme.com, jane [at] acme [dot] com.
+	obfuscatedEmailPattern = regexp.MustCompile(`(?i)[a-z0-9._%+\-]+\s*[(\[{]\s*at\s*[)\]}]\s*[a-z0-9\-]+(?:\s*(?:\.|[(\[{]\s*dot\s*[)\]}])\s*[a-z0-9\-]+)+`)
+	// A URL with any scheme (https, ftp, file, slack…), one starting www., or a host
+	// name under a common top-level domain followed by a path (crm.acme.com/opp/1; not
+	// Node.js/React). A bare domain (gong.io) is kept: it names a company, and
+	// competitors are named that way.
+	urlPattern     = regexp.MustCompile(`(?i)\b[a-z][a-z0-9+.\-]*://[^\s<>]*|\bwww\.[^\s<>]+|\b(?:[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?\.)+(?:` + commonTLDs + `)/[^\s<>]*`)
 	mentionPattern = regexp.MustCompile(`<[@#!][^>]*>`)
+	// A bare Slack id of a user, channel, team… (U0123ABC, C01ABCDE2F): a type letter
+	// and 7 to 11 capitals or digits, at least one a digit (see isSlackID).
+	slackIDPattern = regexp.MustCompile(`\b[UWCGDTBES][A-Z0-9]{7,11}\b`)
 	// Phone numbers: optional +country, then at least 7 digits with spaces, dots,
 	// dashes or brackets between them.
 	phonePattern = regexp.MustCompile(`(?:\+\d{1,3}[\s.\-]?)?(?:\(\d{1,4}\)[\s.\-]?)?\d(?:[\s.\-]?\d){6,14}`)
 )
 
-// Redact replaces e-mail addresses, URLs, Slack mentions and phone numbers before a
-// text leaves for the model.
+// commonTLDs are the top-level domains a URL typed without its scheme is recognised by.
+const commonTLDs = `com|org|net|edu|gov|mil|int|io|co|ai|app|dev|biz|info|me|tv|cc|xyz|cloud|tech|online|site|store|shop|so|ly|gg|to|fm|sh|` +
+	`us|uk|de|fr|es|it|nl|eu|ca|au|in|jp|cn|br|mx|ch|se|no|dk|fi|be|at|pl|ie|nz|sg|hk|kr|za|ru|pt|cz|il|ar|cl`
+
+// isSlackID tells a Slack id from a shouted word (UNLIMITED, CONTRACTS): ids hold digits.
+func isSlackID(s string) bool { return strings.ContainsAny(s, "0123456789") }
+
+// Redact replaces e-mail addresses (disguised ones too), URLs, Slack mentions and bare
+// Slack ids, and phone numbers before a text leaves for the model. A replacement can
+// open a word boundary that uncovers another match (0000000U0123ABCD: the phone number
+// once replaced, the id stands alone), so it goes again until nothing changes; the
+// replacements match no pattern, so that ends.
 func Redact(s string) string {
+	for range 8 {
+		r := redactOnce(s)
+		if r == s {
+			break
+		}
+		s = r
+	}
+	return s
+}
+
+func redactOnce(s string) string {
 	s = mentionPattern.ReplaceAllString(s, "[mention]")
 	s = emailPattern.ReplaceAllString(s, "[email]")
-	s = urlPattern.ReplaceAllString(s, "[url]")
+	s = obfuscatedEmailPattern.ReplaceAllString(s, "[email]")
+	s = urlPattern.ReplaceAllStringFunc(s, func(u string) string {
+		// Punctuation ending the sentence is not part of the URL.
+		trimmed := strings.TrimRight(u, ".,;:!?)]}'\"")
+		return "[url]" + u[len(trimmed):]
+	})
+	s = slackIDPattern.ReplaceAllStringFunc(s, func(id string) string {
+		if isSlackID(id) {
+			return "[mention]"
+		}
+		return id
+	})
 	s = phonePattern.ReplaceAllString(s, "[phone]")
 	return s
 }
