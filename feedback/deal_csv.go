@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/vosbot/vosbot/internal/csvcell"
+	"github.com/vosbot/vosbot/feedback/csvcell"
 )
 
 // DealColumns are `export deals`' columns: INTERFACE.md's, in order, then ours. An

@@ -14,7 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/vosbot/vosbot/internal/csvcell"
+	"github.com/vosbot/vosbot/feedback/csvcell"
 )
 
 // FeedbackColumns are the export's columns: INTERFACE.md's, in order, then ours.

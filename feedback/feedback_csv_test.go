@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/vosbot/vosbot/feedback"
-	"github.com/vosbot/vosbot/internal/csvcell"
+	"github.com/vosbot/vosbot/feedback/csvcell"
 )
 
 // hostileTexts are what the round trip must carry byte for byte.

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vosbot/vosbot/internal/csvcell"
+	"github.com/vosbot/vosbot/feedback/csvcell"
 )
 
 // Export formats.

@@ -15,7 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/vosbot/vosbot/feedback"
-	"github.com/vosbot/vosbot/internal/csvcell"
+	"github.com/vosbot/vosbot/feedback/csvcell"
 )
 
 // Columns are the export's columns: INTERFACE.md's, in order, then ours.

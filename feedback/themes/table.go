@@ -8,7 +8,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/vosbot/vosbot/internal/csvcell"
+	"github.com/vosbot/vosbot/feedback/csvcell"
 )
 
 // NoTextColumnError says a CSV has no text column, naming the columns it has.
