@@ -437,13 +437,16 @@ func (s *Store) Event(ctx context.Context, id int64) (Event, error) {
 	return ev, nil
 }
 
+// selectDueReminders locks what it reminds of, skipping rows another sweep holds;
+// NO KEY UPDATE, so that a row a writer only references (tagging's marks, events) is not
+// skipped for nothing.
 const selectDueReminders = `SELECT ` + escalationColumns + `
 FROM escalations e
 WHERE e.status IN ('open', 'acknowledged')
   AND ((e.status = 'open' AND e.ack_due_at < $1) OR e.resolve_due_at < $1)
   AND (e.last_reminded_at IS NULL OR e.last_reminded_at <= $1 - $2::interval)
 ORDER BY e.id
-FOR UPDATE SKIP LOCKED`
+FOR NO KEY UPDATE SKIP LOCKED`
 
 const markReminded = `
 UPDATE escalations SET last_reminded_at = $2, unanswered_reminders = unanswered_reminders + 1,

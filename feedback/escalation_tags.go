@@ -43,7 +43,9 @@ func (s *Store) EscalationsSince(ctx context.Context, since time.Time) ([]Escala
 }
 
 const selectPendingLLMEscalations = `SELECT ` + escalationColumns + `
-FROM escalations e WHERE e.llm_tagged_at IS NULL ORDER BY e.created_at DESC, e.id DESC LIMIT $1`
+FROM escalations e
+WHERE NOT EXISTS (SELECT 1 FROM escalation_tagging t WHERE t.escalation_id = e.id AND t.llm_tagged_at IS NOT NULL)
+ORDER BY e.created_at DESC, e.id DESC LIMIT $1`
 
 // PendingLLMEscalations returns escalations the language model has not read, newest first.
 func (s *Store) PendingLLMEscalations(ctx context.Context, limit int) ([]Escalation, error) {

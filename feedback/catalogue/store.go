@@ -247,8 +247,14 @@ FROM unnest($3::text[], $4::real[]) WITH ORDINALITY AS m(key, confidence, rank)
 JOIN themes t ON t.key = m.key AND t.status IN ('catalogue', 'emerging')
 WHERE EXISTS (SELECT 1 FROM escalations WHERE id = $1)
 ON CONFLICT DO NOTHING`,
-		markOffline: `UPDATE escalations SET tagged_at = $2 WHERE id = $1`,
-		markLLM:     `UPDATE escalations SET llm_tagged_at = $2 WHERE id = $1`,
+		// Marks live beside the escalation, not on its row: tagging must not lock the row
+		// that presses and the reminder sweep (SKIP LOCKED) take.
+		markOffline: `
+INSERT INTO escalation_tagging (escalation_id, tagged_at) SELECT id, $2 FROM escalations WHERE id = $1
+ON CONFLICT (escalation_id) DO UPDATE SET tagged_at = EXCLUDED.tagged_at`,
+		markLLM: `
+INSERT INTO escalation_tagging (escalation_id, llm_tagged_at) SELECT id, $2 FROM escalations WHERE id = $1
+ON CONFLICT (escalation_id) DO UPDATE SET llm_tagged_at = EXCLUDED.llm_tagged_at`,
 	},
 }
 

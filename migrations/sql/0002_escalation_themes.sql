@@ -1,5 +1,12 @@
 -- Escalations are themed like feedback: what the dropped balls were about.
-ALTER TABLE escalations ADD COLUMN tagged_at timestamptz, ADD COLUMN llm_tagged_at timestamptz;
+
+-- When each method last read an escalation. Kept apart from the escalation's row, so
+-- that tagging never locks the row the owners' presses and the reminder sweep take.
+CREATE TABLE escalation_tagging (
+    escalation_id bigint PRIMARY KEY REFERENCES escalations (id) ON DELETE CASCADE,
+    tagged_at     timestamptz,
+    llm_tagged_at timestamptz
+);
 
 CREATE TABLE escalation_themes (
     escalation_id bigint NOT NULL REFERENCES escalations (id) ON DELETE CASCADE,
@@ -11,4 +18,3 @@ CREATE TABLE escalation_themes (
     PRIMARY KEY (escalation_id, method, theme_id)
 );
 CREATE INDEX escalation_themes_theme ON escalation_themes (theme_id);
-CREATE INDEX escalations_llm_pending ON escalations (created_at DESC) WHERE llm_tagged_at IS NULL;
