@@ -93,6 +93,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 		periodic = append(periodic, measures.ReminderJob())
 	}
 	periodic = append(periodic, a.addDealWorkers(workers, store, org, reg)...)
+	periodic = append(periodic, a.addSurveyWorkers(workers, store)...)
 	jobs, err := river.NewClient(riverpgxv5.New(db.Pool), &river.Config{
 		Logger: a.log.With("component", "jobs"),
 		// CRM API reads have their own queue: a CRM's rate limit never holds up Slack's work.
