@@ -121,7 +121,8 @@ func newHarnessOn(t testing.TB, cfg *feedback.Org, connString string, quiet ...b
 	h.bot = New(Options{
 		Client: NewClient(h.fake.BotToken(), h.fake.AppToken(), h.fake.APIURL()),
 		Logger: log, Now: h.clock.Now,
-		Deps: Deps{Store: h.store, Org: cfg, Catalogue: catalogue.NewReader(h.store.Catalogue, h.clock.Now, 0, testReasons)},
+		Deps: Deps{Store: h.store, Org: cfg, Catalogue: catalogue.NewReader(h.store.Catalogue, h.clock.Now, 0, testReasons),
+			SurveyBaseURL: testSurveyBase},
 	})
 	workers := river.NewWorkers()
 	h.bot.AddWorkers(workers)

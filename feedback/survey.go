@@ -247,3 +247,8 @@ type SurveyReply struct {
 	// TalkAgain is "yes", "maybe", "no" or "".
 	TalkAgain string
 }
+
+// SurveyURL is a link's URL on the public base (VOS_PUBLIC_URL): base + /s/{token}.
+func SurveyURL(base, token string) string {
+	return strings.TrimRight(base, "/") + "/s/" + token
+}

@@ -45,3 +45,12 @@ func SurveySweepJob() *river.PeriodicJob {
 		func() (river.JobArgs, *river.InsertOpts) { return SurveySweepArgs{}, nil },
 		&river.PeriodicJobOpts{ID: "survey_sweep", RunOnStart: true})
 }
+
+// SurveyAnsweredArgs tells the rep that their buyer answered (the bot's job).
+type SurveyAnsweredArgs struct {
+	// AnswerID is the buyer's answer, a feedback item.
+	AnswerID int64 `json:"answer_id"`
+}
+
+// Kind names the job.
+func (SurveyAnsweredArgs) Kind() string { return "survey_answered" }

@@ -236,9 +236,10 @@ func (s *Store) AnswerSurvey(ctx context.Context, token string, a SurveyAnswer) 
 	return saved, nil
 }
 
-// surveyAnsweredJobs are the jobs an answer causes: tagging it like any other feedback.
+// surveyAnsweredJobs are the jobs an answer causes: tagging it like any other
+// feedback, and telling the rep.
 func (s *Store) surveyAnsweredJobs(answerID, _ int64) []river.JobArgs {
-	return []river.JobArgs{TagFeedbackArgs{FeedbackIDs: []int64{answerID}}}
+	return []river.JobArgs{TagFeedbackArgs{FeedbackIDs: []int64{answerID}}, SurveyAnsweredArgs{AnswerID: answerID}}
 }
 
 const lockSurveyLinkForRevoke = `

@@ -72,6 +72,9 @@ func TestSurveyLinkAnswerOnce(t *testing.T) {
 	if n := jobCount(t, pool, "tag_feedback"); n != before+1 {
 		t.Fatalf("tag jobs %d, want %d", n, before+1)
 	}
+	if n := jobCount(t, pool, "survey_answered"); n != 1 {
+		t.Fatalf("rep notices %d, want 1", n)
+	}
 	reply, err := s.SurveyReply(ctx, ans.ID)
 	if err != nil {
 		t.Fatal(err)

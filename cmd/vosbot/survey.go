@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"time"
 
@@ -60,7 +59,7 @@ func cmdSurvey(ctx context.Context, a *app, args []string) error {
 	case err != nil:
 		return err
 	}
-	fmt.Fprintln(a.io.out, SurveyURL(base, token))
+	fmt.Fprintln(a.io.out, feedback.SurveyURL(base, token))
 	a.log.Info("survey link made", "feedback", fid, "link", link.ID, "expires", link.ExpiresAt.Format(time.RFC3339))
 	return nil
 }
@@ -73,11 +72,6 @@ func surveyBaseURL(w config.Webhooks) (string, error) {
 	return w.BaseURL(), nil
 }
 
-// SurveyURL is a survey link's URL: the base and /s/{token} (the token is URL-safe).
-func SurveyURL(base, token string) string {
-	return base + "/s/" + url.PathEscape(token)
-}
-
 // surveyHandler is the survey page mounted on the public listener, naming the company
 // of the configuration.
 func (a *app) surveyHandler(store *feedback.Store) http.Handler {
@@ -88,4 +82,14 @@ func (a *app) surveyHandler(store *feedback.Store) http.Handler {
 func (a *app) addSurveyWorkers(workers *river.Workers, store *feedback.Store) []*river.PeriodicJob {
 	river.AddWorker(workers, &feedback.SurveySweepWorker{Store: store, Log: a.log.With("component", "survey")})
 	return []*river.PeriodicJob{feedback.SurveySweepJob()}
+}
+
+// surveyBaseURLOrEmpty is the base of survey links for the bot, "" when buyers cannot
+// reach vosbot (the button then says so).
+func (a *app) surveyBaseURLOrEmpty() string {
+	base, err := surveyBaseURL(a.env.Webhooks)
+	if err != nil {
+		return ""
+	}
+	return base
 }
