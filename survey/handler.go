@@ -13,6 +13,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
 	"strconv"
@@ -77,6 +78,7 @@ func NewHandler(opts Options) http.Handler {
 	h.byToken = newKeyedLimiter(orDefault(opts.TokenRate, TokenRate), orDefaultInt(opts.TokenBurst, TokenBurst))
 	h.byAddr = newKeyedLimiter(orDefault(opts.AddrRate, AddrRate), orDefaultInt(opts.AddrBurst, AddrBurst))
 	h.mux.HandleFunc("GET /s/static/survey.css", h.css)
+	h.mux.HandleFunc("GET /s/static/icon.svg", h.icon)
 	h.mux.HandleFunc("GET /s/{token}", h.get)
 	h.mux.HandleFunc("POST /s/{token}", h.post)
 	h.mux.HandleFunc("/s/", func(w http.ResponseWriter, r *http.Request) {
@@ -117,6 +119,12 @@ func (h *handler) css(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/css; charset=utf-8")
 	w.Header().Set("Cache-Control", "public, max-age=3600")
 	_, _ = w.Write(surveyCSS)
+}
+
+func (h *handler) icon(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "image/svg+xml")
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	_, _ = w.Write(surveyIcon)
 }
 
 // render writes a page; never cached (it may carry a CSRF token and what was typed).
@@ -199,6 +207,11 @@ func (h *handler) lookupFailed(w http.ResponseWriter, err error) bool {
 func (h *handler) post(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
 	if h.limited(w, r, token) {
+		return
+	}
+	// Junk of another type is refused before its body is read.
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/x-www-form-urlencoded" {
+		h.render(w, http.StatusUnsupportedMediaType, badRequestPage(errContentType.Error()))
 		return
 	}
 	if r.ContentLength > MaxBody {

@@ -14,6 +14,12 @@ var pageHTML string
 //go:embed survey.css
 var surveyCSS []byte
 
+// surveyIcon is the page's icon: without one, browsers ask for /favicon.ico, which the
+// listener does not serve.
+//
+//go:embed icon.svg
+var surveyIcon []byte
+
 var pageTemplate = template.Must(template.New("page").Parse(pageHTML))
 
 // page is what the template shows: a message, and the form when there is one.
