@@ -111,7 +111,8 @@ func TestAskTheBuyerEndToEnd(t *testing.T) {
 	}
 
 	// The buyer answers: the rep is told, every word escaped.
-	if _, err := h.store.AnswerSurvey(h.ctx, m[1], feedback.SurveyAnswer{ChoseOther: surveyHostile, Ease: "4"}); err != nil {
+	ans, err := h.store.AnswerSurvey(h.ctx, m[1], feedback.SurveyAnswer{ChoseOther: surveyHostile, Ease: "4"})
+	if err != nil {
 		t.Fatal(err)
 	}
 	answer := h.dms("U0REP", 1, containing("answered your survey"))[0]
@@ -120,6 +121,10 @@ func TestAskTheBuyerEndToEnd(t *testing.T) {
 		!strings.Contains(all, "&lt;!channel&gt;") || !strings.Contains(all, "*Ease of buying:* 4/10") {
 		t.Fatalf("answer DM: %s", all)
 	}
+
+	// The rep cannot edit the buyer's words.
+	h.press("U0REP", "D0REP", feedbackEditAction, strconv.FormatInt(ans.ID, 10))
+	h.dms("U0REP", 1, containing("nobody at the company edits it"))
 
 	// Revoke: refused for another user, done for the rep.
 	h.press("U0REP", "D0REP", surveyAskAction, id)
@@ -138,5 +143,20 @@ func TestAskTheBuyerEndToEnd(t *testing.T) {
 	h.dms("U0REP", 1, containing("is revoked: it no longer opens"))
 	if _, err := h.store.SurveyByToken(h.ctx, m2[1]); err == nil {
 		t.Fatal("revoked link still opens")
+	}
+}
+
+// TestHomeShowsBuyerAnswerWithoutEdit: a buyer's answer in the rep's App Home is marked
+// as the buyer's and offers no Edit button.
+func TestHomeShowsBuyerAnswerWithoutEdit(t *testing.T) {
+	t.Parallel()
+	answer := sampleFeedback()
+	answer.ID, answer.Source = 77, feedback.SourceBuyerSurvey
+	home := homeView(homeData{UserID: "U0REP", Feedback: []feedback.Feedback{answer, sampleFeedback()}, Catalogue: testReasons, Org: testConfig(t)})
+	all, _ := json.Marshal(home)
+	s := readable(all)
+	if !strings.Contains(s, "buyer's answer") || strings.Contains(s, `"action_id":"feedback_edit","value":"77"`) ||
+		!strings.Contains(s, `"action_id":"feedback_edit","value":"42"`) {
+		t.Fatalf("home: %s", s)
 	}
 }
