@@ -204,6 +204,10 @@ func (b *Bot) editFeedback(ctx context.Context, cb slack.InteractionCallback, va
 		b.tell(ctx, cb.Channel.ID, cb.User.ID, dbDownNote)
 		return
 	}
+	if f.Source == feedback.SourceBuyerSurvey {
+		b.tell(ctx, cb.Channel.ID, cb.User.ID, "This is the buyer's own answer to your survey: nobody at the company edits it.")
+		return
+	}
 	if f.ReporterID != cb.User.ID && !b.isAdmin(cb.User.ID) {
 		b.log.Warn("edit by someone else refused", "feedback_id", id, "user", cb.User.ID)
 		b.tell(ctx, cb.Channel.ID, cb.User.ID, fmt.Sprintf("Only %s, who filed it, or an admin can edit this feedback.", blockkit.Mention(f.ReporterID)))

@@ -394,7 +394,11 @@ func feedbackSummary(f feedback.Feedback, edited bool, reasons catalogue.Catalog
 	}
 	notes = append(notes, fmt.Sprintf("feedback #%d", f.ID))
 	blocks = append(blocks, blockkit.Context("notes", strings.Join(notes, " · ")))
-	blocks = append(blocks, slack.NewActionBlock("actions", blockkit.Button(feedbackEditAction, fmt.Sprint(f.ID), "Edit", "")))
+	buttons := []slack.BlockElement{blockkit.Button(feedbackEditAction, fmt.Sprint(f.ID), "Edit", "")}
+	if f.Source != feedback.SourceBuyerSurvey {
+		buttons = append(buttons, blockkit.Button(surveyAskAction, fmt.Sprint(f.ID), "Ask the buyer", ""))
+	}
+	blocks = append(blocks, slack.NewActionBlock("actions", buttons...))
 	return text, blocks
 }
 

@@ -141,7 +141,8 @@ func startHarness(t testing.TB, cfg *feedback.Org, connString string, fake *slac
 	h.bot = New(Options{
 		Client: NewClient(h.fake.BotToken(), h.fake.AppToken(), h.fake.APIURL()),
 		Logger: log, Now: h.clock.Now,
-		Deps: Deps{Store: h.store, Org: cfg, Catalogue: catalogue.NewReader(h.store.Catalogue, h.clock.Now, 0, testReasons)},
+		Deps: Deps{Store: h.store, Org: cfg, Catalogue: catalogue.NewReader(h.store.Catalogue, h.clock.Now, 0, testReasons),
+			SurveyBaseURL: testSurveyBase},
 	})
 	workers := river.NewWorkers()
 	h.bot.AddWorkers(workers)

@@ -124,8 +124,12 @@ func feedbackHomeItem(f feedback.Feedback, reasons catalogue.Catalogue) slack.Bl
 	if len(f.Reasons) > 0 {
 		detail = "you said: " + blockkit.Escape(strings.Join(reasonNames(f.Reasons, reasons), ", ")) + " · " + detail
 	}
-	s := slack.NewSectionBlock(blockkit.Mrkdwn(blockkit.Clip(line+"\n"+detail, blockkit.MaxSectionText)), nil,
-		slack.NewAccessory(blockkit.Button(feedbackEditAction, fmt.Sprint(f.ID), "Edit", "")))
+	accessory := slack.NewAccessory(blockkit.Button(feedbackEditAction, fmt.Sprint(f.ID), "Edit", ""))
+	if f.Source == feedback.SourceBuyerSurvey {
+		// The buyer's own words: shown, never edited.
+		line, accessory = ":speech_balloon: buyer's answer · "+line, nil
+	}
+	s := slack.NewSectionBlock(blockkit.Mrkdwn(blockkit.Clip(line+"\n"+detail, blockkit.MaxSectionText)), nil, accessory)
 	s.BlockID = fmt.Sprintf("feedback_%d", f.ID)
 	return s
 }

@@ -24,6 +24,7 @@ func (b *Bot) AddWorkers(workers *river.Workers) {
 	}))
 	b.addMeasuresWorkers(workers)
 	b.addDealWorkers(workers)
+	b.addSurveyWorkers(workers)
 }
 
 // jobResult gives up on records that no longer exist, and waits out Slack's Retry-After

@@ -21,6 +21,9 @@ type Deps struct {
 	// Measures and Scorecard are the teams' revenue measures; nil: no measures.
 	Measures  *measures.Store
 	Scorecard *measures.Scorecard
+	// SurveyBaseURL is where buyers reach the survey page (VOS_PUBLIC_URL); "": the
+	// "Ask the buyer" button says surveys are not set up.
+	SurveyBaseURL string
 }
 
 // onSlashCommand runs after the ack.
@@ -110,6 +113,10 @@ func (b *Bot) onBlockAction(ctx context.Context, cb slack.InteractionCallback, a
 		b.dealFile(ctx, cb, a.Value)
 	case dealSkipAction:
 		b.dealSkip(ctx, cb, a)
+	case surveyAskAction:
+		b.surveyAsk(ctx, cb, a.Value)
+	case surveyRevokeAction:
+		b.surveyRevoke(ctx, cb, a.Value)
 	default:
 		b.log.Warn("unknown button", "action_id", a.ActionID, "user", cb.User.ID)
 	}

@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -54,6 +55,8 @@ type Options struct {
 	// negative for none (benchmarks).
 	Rate  float64
 	Burst int
+	// Survey, when set, serves the buyer survey under /s/ (package survey).
+	Survey http.Handler
 	// Now is the clock the timestamps are checked against.
 	Now      func() time.Time
 	Log      *slog.Logger
@@ -69,7 +72,8 @@ type handler struct {
 	timeout time.Duration
 }
 
-// NewHandler returns the listener's handler: POST /hooks/deals and POST /hooks/hubspot.
+// NewHandler returns the listener's handler: POST /hooks/deals and POST /hooks/hubspot,
+// and the buyer survey under /s/ when Options.Survey is set.
 func NewHandler(opts Options) http.Handler {
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -90,6 +94,9 @@ func NewHandler(opts Options) http.Handler {
 	}
 	h.mux.HandleFunc("POST /hooks/deals", h.deals)
 	h.mux.HandleFunc("POST /hooks/hubspot", h.hubspot)
+	if opts.Survey != nil {
+		h.mux.Handle("/s/", opts.Survey)
+	}
 	return h
 }
 
@@ -100,6 +107,9 @@ func endpoint(path string) string {
 		return "deals"
 	case "/hooks/hubspot":
 		return "hubspot"
+	}
+	if strings.HasPrefix(path, "/s/") {
+		return "survey"
 	}
 	return "other"
 }

@@ -36,6 +36,8 @@ type Size struct {
 	Reps        int
 	Feedback    int
 	Escalations int
+	// BuyerAnswers are the buyers' answers to survey links reps sent.
+	BuyerAnswers int
 }
 
 // Default is the demo's size.
@@ -247,6 +249,8 @@ type Result struct {
 	Escalations int
 	// End is the end of the latest full week (the digest's period end).
 	End time.Time
+	// BuyerAnswers are the buyers' answers to survey links reps sent.
+	BuyerAnswers int
 }
 
 // Generate stores the organisation's twelve weeks ending at the latest Friday 16:00
@@ -292,6 +296,7 @@ func Generate(ctx context.Context, store *feedback.Store, setNow func(time.Time)
 		times[i] = start.Add(time.Duration(f * float64(span)))
 	}
 	slices.SortFunc(times, func(a, b time.Time) int { return a.Compare(b) })
+	var filed []feedback.Feedback
 	for i, at := range times {
 		week := int(at.Sub(start) / (7 * 24 * time.Hour))
 		outcome := []string{"won", "lost", "no_decision"}[weighted(r, []int{38, 50, 12})]
@@ -369,9 +374,11 @@ func Generate(ctx context.Context, store *feedback.Store, setNow func(time.Time)
 			return res, fmt.Errorf("demo feedback %d: %v", i, errs)
 		}
 		setNow(at)
-		if _, _, err := store.SaveFeedback(ctx, f); err != nil {
+		saved, _, err := store.SaveFeedback(ctx, f)
+		if err != nil {
 			return res, err
 		}
+		filed = append(filed, saved)
 		res.Feedback++
 	}
 
@@ -494,5 +501,12 @@ func Generate(ctx context.Context, store *feedback.Store, setNow func(time.Time)
 	if _, err := store.ExpireConfirmations(ctx); err != nil {
 		return res, fmt.Errorf("demo: %w", err)
 	}
+	// Buyers answer the surveys some reps sent, from their own source so the rest of the
+	// story stays the same with or without them.
+	n, err := buyerAnswers(ctx, store, setNow, filed, end, seed)
+	if err != nil {
+		return res, fmt.Errorf("demo surveys: %w", err)
+	}
+	res.BuyerAnswers = n
 	return res, nil
 }

@@ -58,7 +58,7 @@ func (b *Builder) BuildWith(ctx context.Context, q Querier, d Definition, p Peri
 	}
 	steps := []func(context.Context, Querier, *Report, []time.Time, []time.Time) error{
 		b.outcomes, b.themes, b.disagreements, b.competitors, b.participation, b.scorecard, b.loop, b.escalationThemes, b.overdue, b.llm,
-		b.crmDeals,
+		b.crmDeals, b.buyers,
 	}
 	for _, step := range steps {
 		if err := step(ctx, q, r, starts, ends); err != nil {
@@ -77,7 +77,10 @@ const periodsCTE = `periods AS (
     FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS p(start_at, end_at, i)),
 filed AS (
     SELECT p.i, f.* FROM periods p
-    JOIN feedback f ON f.created_at >= p.start_at AND f.created_at < p.end_at AND ($3 = '' OR f.region = $3))`
+    JOIN feedback f ON f.created_at >= p.start_at AND f.created_at < p.end_at AND ($3 = '' OR f.region = $3)
+    -- Buyers' survey answers have their own section (buyers.go): the reps' counts,
+    -- themes and quotes are the reps' (and a deal is not counted twice).
+    WHERE f.source <> 'buyer_survey')`
 
 const selectOutcomes = `WITH ` + periodsCTE + `
 SELECT i, outcome, currency, count(*)::int AS n, COALESCE(sum(deal_value * 100), 0)::bigint AS cents
@@ -164,7 +167,7 @@ const selectThemeStats = `WITH periods AS (
 filed AS MATERIALIZED (
     SELECT p.i, f.id, f.outcome, f.reasons, f.currency, f.deal_value FROM periods p
     JOIN feedback f ON f.created_at >= p.start_at AND f.created_at < p.end_at AND ($3 = '' OR f.region = $3)
-    WHERE f.outcome IN ('won', 'lost')),
+    WHERE f.outcome IN ('won', 'lost') AND f.source <> 'buyer_survey'),
 tags AS (
     SELECT f.i, f.id, f.outcome, f.currency, f.deal_value, COALESCE(t.merged_into, t.id) AS theme_id, false AS rep, true AS text
     FROM filed f JOIN feedback_themes ft ON ft.feedback_id = f.id JOIN themes t ON t.id = ft.theme_id
@@ -347,7 +350,7 @@ const selectCompetitors = `WITH periods AS (
 filed AS (
     SELECT p.i, f.outcome, f.currency, f.deal_value, f.competitors, f.lost_to FROM periods p
     JOIN feedback f ON f.created_at >= p.start_at AND f.created_at < p.end_at
-    WHERE f.created_at >= $4 AND f.created_at < $5 AND ($3 = '' OR f.region = $3)
+    WHERE f.created_at >= $4 AND f.created_at < $5 AND ($3 = '' OR f.region = $3) AND f.source <> 'buyer_survey'
         -- Earlier periods only count the deals a competitor won.
         AND (p.i = 1 OR (f.outcome = 'lost' AND f.lost_to NOT IN ('', 'none'))))
 SELECT f.i, c.name, f.currency,

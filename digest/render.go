@@ -109,6 +109,9 @@ func build(r *Report, s style) content {
 			c.Sections = append(c.Sections, *cs)
 		}
 	}
+	if bs := buyersSection(r, s); bs != nil {
+		c.Sections = append(c.Sections, *bs)
+	}
 	if ps := promisesSection(r, s); ps != nil {
 		c.Sections = append(c.Sections, *ps)
 	}

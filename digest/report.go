@@ -55,6 +55,9 @@ type Report struct {
 	// CRM is what the CRMs reported of the deals closed in the period, nil when they
 	// reported none (or the digest is filtered by region).
 	CRM *CRMDeals
+	// Buyers is what buyers answered to the survey, nil when no link was sent and no
+	// answer came in the period.
+	Buyers *BuyerVoice
 }
 
 // PeriodStat is one period's deals: counts and values in the report's currency (cents).

@@ -269,7 +269,7 @@ func (s *Store) SaveFeedback(ctx context.Context, f Feedback) (saved Feedback, c
 // notifies reports whether a rep is told about a record from this source.
 func notifies(src Source) bool { return src != SourceImport && src != SourceDemo }
 
-const lockFeedback = `SELECT reporter_id FROM feedback WHERE id = $1 FOR UPDATE`
+const lockFeedback = `SELECT reporter_id, source FROM feedback WHERE id = $1 FOR UPDATE`
 
 const insertRevision = `
 INSERT INTO feedback_revisions (feedback_id, editor_id, edited_at, view_id, previous)
@@ -292,10 +292,15 @@ func (s *Store) EditFeedback(ctx context.Context, id int64, editorID, viewID str
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		changed = false
 		var reporter string
-		if err := tx.QueryRow(ctx, lockFeedback, id).Scan(&reporter); errors.Is(err, pgx.ErrNoRows) {
+		var source Source
+		if err := tx.QueryRow(ctx, lockFeedback, id).Scan(&reporter, &source); errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("feedback %d: %w", id, ErrNotFound)
 		} else if err != nil {
 			return err
+		}
+		if source == SourceBuyerSurvey {
+			// The buyer's own words: nobody at the company rewrites them.
+			return fmt.Errorf("feedback %d is a buyer's answer: %w", id, ErrForbidden)
 		}
 		if reporter != editorID && !isAdmin {
 			return fmt.Errorf("feedback %d belongs to %s: %w", id, reporter, ErrForbidden)

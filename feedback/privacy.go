@@ -42,6 +42,8 @@ type ForgetCounts struct {
 
 	DealsOwned int `json:"deals_owned"`
 	DealEvents int `json:"deal_events"`
+	// SurveyLinks are buyer-survey links they made (anonymised and revoked).
+	SurveyLinks int `json:"survey_links"`
 }
 
 // PurgeCounts says what purging before a date deletes (or deleted).
@@ -58,6 +60,8 @@ type PurgeCounts struct {
 
 	Deals     int `json:"deals"`
 	CRMEvents int `json:"crm_events"`
+	// SurveyLinks are buyer-survey links made before the date or about purged feedback.
+	SurveyLinks int `json:"survey_links"`
 }
 
 // privacyTx runs fn in a transaction allowed to change the audit trail.
@@ -214,6 +218,9 @@ func (s *Store) Forget(ctx context.Context, userID string, apply bool) (ForgetCo
 		if err := forgetDeals(ctx, tx, userID, apply, &c); err != nil {
 			return err
 		}
+		if err := forgetSurveys(ctx, tx, userID, s.now(), apply, &c); err != nil {
+			return err
+		}
 		if !apply {
 			return nil
 		}
@@ -288,6 +295,9 @@ func (s *Store) Purge(ctx context.Context, before time.Time, apply bool) (PurgeC
 			return err
 		}
 		if err := purgeDeals(ctx, tx, before, apply, &c); err != nil {
+			return err
+		}
+		if err := purgeSurveys(ctx, tx, before, apply, &c); err != nil {
 			return err
 		}
 		if !apply {

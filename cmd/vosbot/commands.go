@@ -38,6 +38,7 @@ func commands() []command {
 		{"import", "", "Load historical feedback, measure history or closed deals from a CSV.", cmdImport},
 		{"measures", "", "Record (or correct) a team's weekly revenue measure (measures record).", cmdMeasures},
 		{"themes", "", "Tag or cluster a CSV of texts, list the theme catalogue, decide on emerging themes.", cmdThemes},
+		{"survey", "", "Print a buyer-survey link for a feedback item (survey link --feedback ID).", cmdSurvey},
 		{"forget", "", "Anonymise a person's records (privacy request); needs --yes.", cmdForget},
 		{"purge", "", "Delete records older than a date; needs --yes.", cmdPurge},
 		{"healthcheck", "", "Exit 0 when the running vosbot answers /healthz (for container images).", cmdHealthcheck},

@@ -50,6 +50,7 @@ func (a *app) serveWebhooks(ctx context.Context, store *feedback.Store, org *fee
 	if w.HubSpot() {
 		opts.HubSpotSecret = w.HubSpotSecret
 	}
+	opts.Survey = a.surveyHandler(store)
 	wait, err = crm.Serve(ctx, w.Addr, crm.NewHandler(opts), a.log.With("component", "webhooks"))
 	if err != nil {
 		return nil, usageError{err}

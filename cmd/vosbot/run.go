@@ -63,7 +63,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	slackClient := bot.NewClient(a.env.SlackBotToken, a.env.SlackAppToken, a.env.SlackAPIURL)
 	b := bot.New(bot.Options{Client: slackClient, Logger: a.log.With("component", "bot"), Registry: reg,
 		Deps: bot.Deps{Store: store, Org: org, Catalogue: catalogue.NewReader(store.Catalogue, nil, 0, a.catalogue()),
-			Measures: mstore, Scorecard: scorecard}})
+			Measures: mstore, Scorecard: scorecard, SurveyBaseURL: a.surveyBaseURLOrEmpty()}})
 
 	defs := a.digests()
 	poster := digest.NewPoster(db.Pool, slackClient, &digest.Builder{Pool: db.Pool, Org: org, LLMEnabled: a.env.LLMEnabled(), Scorecard: scorecard}, a.log.With("component", "digest"), reg)
@@ -94,6 +94,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 		periodic = append(periodic, measures.ReminderJob())
 	}
 	periodic = append(periodic, a.addDealWorkers(workers, store, org, reg)...)
+	periodic = append(periodic, a.addSurveyWorkers(workers, store)...)
 	jobs, err := river.NewClient(riverpgxv5.New(db.Pool), &river.Config{
 		Logger: a.log.With("component", "jobs"),
 		// CRM API reads have their own queue: a CRM's rate limit never holds up Slack's work.

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/robfig/cron/v3"
@@ -64,7 +65,16 @@ type Config struct {
 	TopPerformers TopPerformers
 	// Deals is when reps are asked about their closed deals (deals:).
 	Deals Deals
+	// Company is how the buyer survey page names the company (company:); default "us".
+	Company string
 }
+
+// DefaultCompany is the survey page's name of the company when company: is not set;
+// the page then says "we".
+const DefaultCompany = "us"
+
+// MaxCompany is the longest company name, in characters.
+const MaxCompany = 100
 
 // Escalations holds the SLA defaults of dropped-ball escalations.
 type Escalations struct {
@@ -203,6 +213,7 @@ type file struct {
 		AppliesTo   []string `yaml:"applies_to"`
 	} `yaml:"themes"`
 	Currency string   `yaml:"currency"`
+	Company  string   `yaml:"company"`
 	Regions  []string `yaml:"regions"`
 	Digests  []struct {
 		Channel  string `yaml:"channel"`
@@ -539,6 +550,14 @@ func (v validator) config(f *file) (*Config, error) {
 	}
 	if !currencyPattern.MatchString(c.Currency) {
 		return nil, v.fail([]any{"currency"}, "%q is not an ISO 4217 currency code such as USD or EUR", f.Currency)
+	}
+
+	c.Company = strings.TrimSpace(f.Company)
+	if c.Company == "" {
+		c.Company = DefaultCompany
+	}
+	if n := utf8.RuneCountInString(c.Company); n > MaxCompany || strings.ContainsFunc(c.Company, unicode.IsControl) {
+		return nil, v.fail([]any{"company"}, "the company name must be one line of at most %d characters (it has %d)", MaxCompany, n)
 	}
 
 	if len(f.Regions) > MaxRegions {

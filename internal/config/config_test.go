@@ -90,7 +90,7 @@ func TestDefaults(t *testing.T) {
 		t.Errorf("defaults = %+v", c)
 	}
 	empty, err := Parse("x.yaml", []byte("# only a comment\n"))
-	if err != nil || empty.Currency != "USD" {
+	if err != nil || empty.Currency != "USD" || empty.Company != DefaultCompany {
 		t.Errorf("comment-only file: %v %+v", err, empty)
 	}
 }
@@ -123,6 +123,8 @@ func TestParseErrors(t *testing.T) {
 		{"bad team key", "teams:\n  - key: Product Team\n    owners: [U0A]\n", 2, `team key "Product Team" must be lower case`},
 		{"admin not a user id", "admins: [bob]\n", 1, `admins[0]: "bob" is not a Slack user ID`},
 		{"bad currency", "currency: dollars\n", 1, `currency: "dollars" is not an ISO 4217`},
+		{"company on two lines", "company: \"Acme\\nInc\"\n", 1, `company: the company name must be one line`},
+		{"company too long", "company: " + strings.Repeat("a", 101) + "\n", 1, `at most 100 characters (it has 101)`},
 		{"duplicate theme", "themes:\n  - key: price\n    name: Price\n  - key: price\n    name: Cost\n", 4, `duplicate theme key "price"`},
 		{"theme applies to unknown", "themes:\n  - key: price\n    name: Price\n    applies_to: [won, maybe]\n", 4, `unknown record kind "maybe"`},
 		{"resolve shorter than ack", "escalations:\n  ack_within: 48h\n  resolve_within: 24h\n", 3, `resolve_within (24h0m0s) is shorter than ack_within (48h0m0s)`},
@@ -234,11 +236,11 @@ func TestLoadConfigFromEnv(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "v.yaml")
-	if err := os.WriteFile(path, []byte("currency: EUR\n"), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte("currency: EUR\ncompany: \" Acme & <Sons> \"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	c, err := Env{ConfigPath: path}.LoadConfig()
-	if err != nil || c.Currency != "EUR" || c.Path != path {
+	if err != nil || c.Currency != "EUR" || c.Path != path || c.Company != "Acme & <Sons>" {
 		t.Fatalf("LoadConfig = %+v, %v", c, err)
 	}
 }
