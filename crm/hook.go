@@ -12,6 +12,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -72,6 +73,9 @@ func verifyHook(secret []byte, tsHeader, sigHeader string, body []byte, now time
 
 // hookBody is the JSON of POST /hooks/deals. Pointers tell a missing field from an
 // empty one; deal_id and amount may be JSON numbers or strings.
+// hookFields are the body's field names, exactly as INTERFACE.md spells them.
+var hookFields = []string{"crm", "deal_id", "account", "outcome", "amount", "currency", "closed_at", "owner_email", "owner_slack_id", "crm_url"}
+
 type hookBody struct {
 	CRM          *string          `json:"crm"`
 	DealID       *json.RawMessage `json:"deal_id"`
@@ -103,6 +107,16 @@ func ParseDealHook(body []byte) (feedback.DealInput, error) {
 	}
 	if _, err := dec.Token(); err == nil {
 		return in, errors.New("body has more after its JSON object: send one deal per request")
+	}
+	// encoding/json matches field names in any case; the contract's names are exact, and
+	// a "Deal_ID" is refused by name rather than read as something it may not be.
+	var raw map[string]json.RawMessage
+	if json.Unmarshal(body, &raw) == nil {
+		for k := range raw {
+			if !slices.Contains(hookFields, k) {
+				return in, fmt.Errorf("unknown field %q (known: %s; names are lower case)", k, strings.Join(hookFields, ", "))
+			}
+		}
 	}
 	var missing []string
 	str := func(name string, p *string, required bool) string {
