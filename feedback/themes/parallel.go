@@ -3,6 +3,7 @@ package themes
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // parallel runs fn over [0,n) split in contiguous ranges, one per CPU. Callers only
@@ -22,6 +23,31 @@ func parallel(n int, fn func(lo, hi int)) {
 		go func() {
 			defer wg.Done()
 			fn(lo, hi)
+		}()
+	}
+	wg.Wait()
+}
+
+// forEach runs fn(i) for every i in [0,n), spread over the CPUs however small n is;
+// for independent items of some size (blocks of a matrix), whose results the caller
+// combines in a fixed order.
+func forEach(n int, fn func(i int)) {
+	w := min(runtime.GOMAXPROCS(0), n)
+	if w <= 1 {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range w {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				fn(i)
+			}
 		}()
 	}
 	wg.Wait()
