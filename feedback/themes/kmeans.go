@@ -5,7 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 
-	"gonum.org/v1/gonum/blas/blas32"
+	gblas "gonum.org/v1/gonum/blas/gonum"
 	"gonum.org/v1/gonum/floats"
 )
 
@@ -60,25 +60,31 @@ type partition struct {
 // the work of a restart (n·k·(2 + ln k) products), and only steers where Lloyd starts,
 // so its products are taken in float32: twice gonum's float64 throughput, with errors
 // (~1e-7) far below anything that moves a draw or a choice.
-func kmeansPP(p points, k int, rng *rand.Rand) []float64 {
+//
+// Besides the seeds it returns the cosine distance of every point to every seed (n × k,
+// float32 products): bounds for the first round of Lloyd (see lloydFrom).
+func kmeansPP(p points, k int, rng *rand.Rand) ([]float64, []float32) {
 	x := make([]float32, len(p.x))
 	for i, v := range p.x {
 		x[i] = float32(v)
 	}
 	row := func(i int) []float32 { return x[i*p.d : (i+1)*p.d] }
-	blas := blas32.Implementation()
+	var sdot gblas.Implementation
+	seedDist := make([]float32, p.n*k)
 	cent := make([]float64, 0, k*p.d)
 	first := rng.IntN(p.n)
 	cent = append(cent, p.row(first)...)
 	dist := make([]float64, p.n)
 	for i := range p.n {
-		dist[i] = max(0, 1-float64(blas.Sdot(p.d, row(i), 1, row(first), 1)))
+		raw := 1 - float64(sdot.Sdot(p.d, row(i), 1, row(first), 1))
+		seedDist[i*k] = float32(raw)
+		dist[i] = max(0, raw)
 	}
 	trials := 2 + int(math.Log(float64(k)))
-	cand := make([]float64, trials*p.n)
+	raw := make([]float64, trials*p.n)
 	pot := make([]float64, trials)
 	cands := make([]int, trials)
-	for len(cent) < k*p.d {
+	for j := 1; j < k; j++ {
 		var total float64
 		for _, v := range dist {
 			total += v
@@ -90,16 +96,17 @@ func kmeansPP(p points, k int, rng *rand.Rand) []float64 {
 			for i := lo; i < hi; i++ {
 				xi := row(i)
 				for t, c := range cands {
-					cand[t*p.n+i] = min(dist[i], max(0, 1-float64(blas.Sdot(p.d, xi, 1, row(c), 1))))
+					raw[t*p.n+i] = 1 - float64(sdot.Sdot(p.d, xi, 1, row(c), 1))
 				}
 			}
 		})
 		// Summed in order, so the choice does not depend on the CPU count.
-		clear(pot)
 		for t := range cands {
-			for _, v := range cand[t*p.n : (t+1)*p.n] {
-				pot[t] += v
+			var s float64
+			for i, r := range raw[t*p.n : (t+1)*p.n] {
+				s += min(dist[i], max(0, r))
 			}
+			pot[t] = s
 		}
 		bestT := 0
 		for t := range cands {
@@ -108,9 +115,12 @@ func kmeansPP(p points, k int, rng *rand.Rand) []float64 {
 			}
 		}
 		cent = append(cent, p.row(cands[bestT])...)
-		copy(dist, cand[bestT*p.n:(bestT+1)*p.n])
+		for i, r := range raw[bestT*p.n : (bestT+1)*p.n] {
+			seedDist[i*k+j] = float32(r)
+			dist[i] = min(dist[i], max(0, r))
+		}
 	}
-	return cent
+	return cent, seedDist
 }
 
 // pick draws an index with probability proportional to w (uniformly when all are 0).
@@ -139,9 +149,18 @@ func pick(w []float64, total float64, rng *rand.Rand) int {
 //
 // The assignment is Elkan's (2003): exactly Lloyd's, but most point–centroid
 // products are skipped by the triangle inequality (see elkan). par spreads the points
-// over the CPUs; restarts run in parallel instead.
+// over the CPUs.
 func lloyd(p points, cent []float64, k, maxIter int, spherical, par bool) partition {
+	return lloydFrom(p, cent, nil, k, maxIter, spherical, par)
+}
+
+// lloydFrom is lloyd from k-means++ seeds, with kmeansPP's cosine distances of the
+// points to them: the first round takes them as bounds (widened by the float32
+// rounding) instead of computing every product again, so it only compares a point
+// with the seeds it is nearly as close to as its nearest.
+func lloydFrom(p points, cent []float64, seedDist []float32, k, maxIter int, spherical, par bool) partition {
 	e := newElkan(p, k, spherical, par)
+	e.seedDist = seedDist
 	old := make([]float64, len(cent))
 	count := make([]int, k)
 	for range maxIter {
@@ -189,6 +208,10 @@ const elkanSlack = 1e-5
 // scores as plain Lloyd (x·c spherical, 2x·c − |c|² otherwise, ties to the lower
 // index), so the assignment is the one Lloyd would make; the bounds are on the
 // Euclidean distance that orders those scores.
+//
+// The lower bounds are stored with the distance their centroid had moved in all when
+// they were set (drift), so that loosening them costs nothing: no pass over the n × k
+// bounds each round.
 type elkan struct {
 	p         points
 	k         int
@@ -197,20 +220,24 @@ type elkan struct {
 	a         []int     // centroid of each point, -1 before the first round
 	score     []float64 // score of each point with its centroid, when known
 	known     []bool    // score is exact for the current centroids
-	upper     []float64 // ≥ |x − c_a|
-	lower     []float64 // n × k, ≤ |x − c|
+	upper     []float64 // |x − c_a| ≤ upper + drift[a]
+	lower     []float64 // n × k: |x − c| ≥ lower − drift[c]
+	drift     []float64 // how far each centroid has moved in all
 	pn        []float64 // |x|²
 	cn        []float64 // |c|²
 	half      []float64 // k × k, ½|c − c'|
 	near      []float64 // min over c' ≠ c of half[c][c']
 	loose     []bool    // centroid whose distances do not order its scores (spherical, zero)
+	anyLoose  bool
 	moves     []int
+	seedDist  []float32 // n × k, 1 − x·c in float32 for the first round; nil: exact
 }
 
 func newElkan(p points, k int, spherical, par bool) *elkan {
 	e := &elkan{p: p, k: k, spherical: spherical, par: par,
 		a: make([]int, p.n), score: make([]float64, p.n), known: make([]bool, p.n),
-		upper: make([]float64, p.n), lower: make([]float64, p.n*k), pn: make([]float64, p.n),
+		upper: make([]float64, p.n), lower: make([]float64, p.n*k),
+		drift: make([]float64, k), pn: make([]float64, p.n),
 		cn: make([]float64, k), half: make([]float64, k*k), near: make([]float64, k),
 		loose: make([]bool, k), moves: make([]int, p.n)}
 	for i := range e.a {
@@ -243,12 +270,14 @@ func (e *elkan) scoreOf(i int, cent []float64, c int) (float64, float64) {
 // centroids takes in new centroids: their squared norms and half distances.
 func (e *elkan) centroids(cent []float64) {
 	d, k := e.p.d, e.k
+	e.anyLoose = false
 	for c := range k {
 		cc := cent[c*d : (c+1)*d]
 		e.cn[c] = floats.Dot(cc, cc)
 		// A spherical score orders distances only for unit centroids; an emptied one
 		// (zero) is always compared.
 		e.loose[c] = e.spherical && math.Abs(e.cn[c]-1) > 1e-6
+		e.anyLoose = e.anyLoose || e.loose[c]
 	}
 	for c := range k {
 		e.near[c] = math.Inf(1)
@@ -284,53 +313,59 @@ func (e *elkan) assign(cent []float64) int {
 		for i := lo; i < hi; i++ {
 			e.moves[i] = 0
 			lb := e.lower[i*k : (i+1)*k]
-			a := e.a[i]
-			if a < 0 {
+			prev := e.a[i]
+			a := prev
+			var u float64
+			switch {
+			case prev < 0 && e.seedDist == nil:
 				// First round: every product, every bound exact.
-				bc, bs := 0, math.Inf(-1)
 				for c := range k {
 					s, dist := e.scoreOf(i, cent, c)
-					lb[c] = dist
-					if s > bs {
-						bc, bs = c, s
+					lb[c] = dist + e.drift[c]
+					if c == 0 || s > e.score[i] {
+						a, e.score[i], u = c, s, dist
 					}
 				}
-				e.a[i], e.score[i], e.known[i], e.upper[i] = bc, bs, true, lb[bc]
-				e.moves[i] = 1
+				e.known[i] = true
+				e.finish(i, a, u)
 				continue
-			}
-			u := e.upper[i]
-			if !e.loose[a] && 2*e.near[a] > 2*u+elkanSlack {
-				continue // every other centroid is farther than half the gap to the nearest
+			case prev < 0:
+				a, u = e.seedBounds(i, lb)
+			default:
+				u = e.upper[i] + e.drift[a]
+				if !e.anyLoose && 2*e.near[a] > 2*u+elkanSlack {
+					continue // every other centroid is more than twice as far from a
+				}
 			}
 			best, bs := a, math.Inf(-1)
 			stale := true
-			for c := range k {
-				if c == best || e.ruledOut(lb, u, best, c) {
+			half := e.half[best*k : (best+1)*k]
+			drift := e.drift[:len(lb)]
+			for c := range lb {
+				// Inline for speed: ruledOut without the loose centroids.
+				if c == best || !e.anyLoose && (lb[c]-drift[c] > u+elkanSlack || 2*half[c] > 2*u+elkanSlack) ||
+					e.anyLoose && e.ruledOut(lb, u, best, c) {
 					continue
 				}
 				if stale {
 					s, dist := e.scoreOf(i, cent, best)
-					bs, u, lb[best], stale = s, dist, dist, false
+					bs, u, lb[best], stale = s, dist, dist+drift[best], false
 					if e.ruledOut(lb, u, best, c) {
 						continue
 					}
 				}
 				s, dist := e.scoreOf(i, cent, c)
-				lb[c] = dist
+				lb[c] = dist + drift[c]
 				if s > bs || s == bs && c < best {
 					best, bs, u = c, s, dist
+					half = e.half[best*k : (best+1)*k]
 				}
 			}
-			e.upper[i] = u
 			e.known[i] = !stale
 			if !stale {
 				e.score[i] = bs
 			}
-			if best != a {
-				e.a[i] = best
-				e.moves[i] = 1
-			}
+			e.finish(i, best, u)
 		}
 	})
 	n := 0
@@ -340,6 +375,35 @@ func (e *elkan) assign(cent []float64) int {
 	return n
 }
 
+// finish records point i's centroid a after a scan, with u bounding the distance to it.
+func (e *elkan) finish(i, a int, u float64) {
+	e.upper[i] = u - e.drift[a]
+	if a != e.a[i] {
+		e.a[i] = a
+		e.moves[i] = 1
+	}
+}
+
+// seedMargin widens the squared distances kmeansPP measured in float32 into bounds:
+// the rounding of a 150-term float32 dot product of unit vectors is below 1e-5.
+const seedMargin = 1e-4
+
+// seedBounds sets point i's lower bounds from kmeansPP's distances to the seeds
+// (the centroids of the first round) and returns the seed it found nearest with an
+// upper bound on the distance to it.
+func (e *elkan) seedBounds(i int, lb []float64) (int, float64) {
+	sd := e.seedDist[i*e.k : (i+1)*e.k]
+	a := 0
+	for c, r := range sd {
+		sq := e.pn[i] + e.cn[c] - 2*(1-float64(r))
+		lb[c] = math.Sqrt(max(0, sq-seedMargin)) + e.drift[c]
+		if r < sd[a] {
+			a = c
+		}
+	}
+	return a, math.Sqrt(max(0, e.pn[i]+e.cn[a]-2*(1-float64(sd[a]))+seedMargin))
+}
+
 // ruledOut reports whether the bounds show centroid c farther than best (u bounding
 // the distance to best) by more than the slack: through c's own lower bound, or
 // through the triangle inequality |x−c| ≥ |c−best| − |x−best|.
@@ -347,7 +411,7 @@ func (e *elkan) ruledOut(lb []float64, u float64, best, c int) bool {
 	if e.loose[c] || e.loose[best] {
 		return false
 	}
-	return lb[c] > u+elkanSlack || 2*e.half[best*e.k+c] > 2*u+elkanSlack
+	return lb[c]-e.drift[c] > u+elkanSlack || 2*e.half[best*e.k+c] > 2*u+elkanSlack
 }
 
 // exactScores fills in the scores the bounds let assign skip.
@@ -364,21 +428,11 @@ func (e *elkan) exactScores(cent []float64) {
 
 // moveCentroids loosens the bounds by how far each centroid moved.
 func (e *elkan) moveCentroids(old, cent []float64) {
-	d, k := e.p.d, e.k
-	drift := make([]float64, k)
-	for c := range k {
-		drift[c] = distance(old[c*d:(c+1)*d], cent[c*d:(c+1)*d])
+	d := e.p.d
+	for c := range e.k {
+		e.drift[c] += distance(old[c*d:(c+1)*d], cent[c*d:(c+1)*d])
 	}
-	e.each(func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			lb := e.lower[i*k : (i+1)*k]
-			for c, m := range drift {
-				lb[c] -= m
-			}
-			e.upper[i] += drift[e.a[i]]
-			e.known[i] = false
-		}
-	})
+	clear(e.known)
 }
 
 func recenter(p points, cent []float64, k int, assign []int, sim []float64, spherical bool) {
@@ -386,10 +440,7 @@ func recenter(p points, cent []float64, k int, assign []int, sim []float64, sphe
 	count := make([]int, k)
 	for i, c := range assign {
 		count[c]++
-		cr := cent[c*p.d : (c+1)*p.d]
-		for j, v := range p.row(i) {
-			cr[j] += v
-		}
+		floats.Add(cent[c*p.d:(c+1)*p.d], p.row(i))
 	}
 	for c := range k {
 		if count[c] > 0 {
@@ -439,7 +490,8 @@ func kmeans(p points, k, restarts int, spherical bool, rng *rand.Rand) partition
 	sample := p.sample(kmeansSample, rng)
 	var best partition
 	for r := range max(1, restarts) {
-		part := lloyd(sample, kmeansPP(sample, k, rng), k, 100, spherical, true)
+		cent, seedDist := kmeansPP(sample, k, rng)
+		part := lloydFrom(sample, cent, seedDist, k, 100, spherical, true)
 		if r == 0 || part.score > best.score {
 			best = part
 		}

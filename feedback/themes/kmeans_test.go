@@ -171,7 +171,16 @@ func TestKMeansPPDistinctSeeds(t *testing.T) {
 	}
 	for _, k := range []int{1, 3, 7, 30} {
 		for seed := range uint64(10) {
-			cent := kmeansPP(p, k, rand.New(rand.NewPCG(seed, 0)))
+			cent, seedDist := kmeansPP(p, k, rand.New(rand.NewPCG(seed, 0)))
+			// The float32 distances to the seeds are within the margin lloydFrom allows.
+			for i := range p.n {
+				for c := range k {
+					want := 1 - floats.Dot(p.row(i), cent[c*p.d:(c+1)*p.d])
+					if got := float64(seedDist[i*k+c]); math.Abs(got-want) > seedMargin/10 {
+						t.Fatalf("k %d seed %d: distance of point %d to seed %d = %v, want %v", k, seed, i, c, got, want)
+					}
+				}
+			}
 			if len(cent) != k*p.d {
 				t.Fatalf("k %d: %d centroid values", k, len(cent))
 			}
@@ -451,7 +460,8 @@ func TestElkanIsLloyd(t *testing.T) {
 	} {
 		p := randomPoints(uint64(tt.n+tt.k), tt.n, tt.d, tt.dirs, tt.noise)
 		for seed := range uint64(3) {
-			starts := [][]float64{kmeansPP(p, tt.k, rand.New(rand.NewPCG(seed, 1)))}
+			first, seedDist := kmeansPP(p, tt.k, rand.New(rand.NewPCG(seed, 1)))
+			starts := [][]float64{first}
 			// Duplicate seeds: all but one of each pair starts empty.
 			dup := slices.Clone(starts[0])
 			for c := 1; c < tt.k; c += 2 {
@@ -466,6 +476,15 @@ func TestElkanIsLloyd(t *testing.T) {
 						if !slices.Equal(got.assign, want.assign) || !slices.Equal(got.cent, want.cent) || got.score != want.score {
 							t.Errorf("n %d k %d noise %v seed %d start %d spherical %v parallel %v: Elkan differs from Lloyd (score %v, want %v)",
 								tt.n, tt.k, tt.noise, seed, s, spherical, par, got.score, want.score)
+						}
+						if s > 0 {
+							continue
+						}
+						// From k-means++'s float32 distances as first bounds.
+						got = lloydFrom(p, slices.Clone(start), seedDist, tt.k, 100, spherical, par)
+						if !slices.Equal(got.assign, want.assign) || !slices.Equal(got.cent, want.cent) || got.score != want.score {
+							t.Errorf("n %d k %d noise %v seed %d spherical %v parallel %v: Elkan from seed bounds differs from Lloyd (score %v, want %v)",
+								tt.n, tt.k, tt.noise, seed, spherical, par, got.score, want.score)
 						}
 					}
 				}
