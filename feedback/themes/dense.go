@@ -36,26 +36,32 @@ func mulAtB(a, b []float64, wa, wb int) []float64 {
 	}
 	blocks := (n + blockRows - 1) / blockRows
 	parts := make([][]float64, blocks)
-	forEach(blocks, func(blk int) {
-		lo, hi := blk*blockRows, min(n, (blk+1)*blockRows)
-		at := transposeRows(a, wa, lo, hi)
+	forEach(blocks, func() func(int) {
+		at := make([]float64, wa*blockRows)
 		bt := at
 		if !sym {
-			bt = transposeRows(b, wb, lo, hi)
+			bt = make([]float64, wb*blockRows)
 		}
-		h := hi - lo
-		g := make([]float64, wa*wb)
-		for p := range wa {
-			ap := at[p*h : (p+1)*h]
-			q0 := 0
-			if sym {
-				q0 = p
+		return func(blk int) {
+			lo, hi := blk*blockRows, min(n, (blk+1)*blockRows)
+			h := hi - lo
+			transposeRowsTo(at, a, wa, lo, hi)
+			if !sym {
+				transposeRowsTo(bt, b, wb, lo, hi)
 			}
-			for q := q0; q < wb; q++ {
-				g[p*wb+q] = floats.Dot(ap, bt[q*h:(q+1)*h])
+			g := make([]float64, wa*wb)
+			for p := range wa {
+				ap := at[p*h : (p+1)*h]
+				q0 := 0
+				if sym {
+					q0 = p
+				}
+				for q := q0; q < wb; q++ {
+					g[p*wb+q] = floats.Dot(ap, bt[q*h:(q+1)*h])
+				}
 			}
+			parts[blk] = g
 		}
-		parts[blk] = g
 	})
 	out := make([]float64, wa*wb)
 	for _, g := range parts {
@@ -74,12 +80,17 @@ func mulAtB(a, b []float64, wa, wb int) []float64 {
 // transposeRows returns rows lo..hi of the row-major matrix a (w columns) transposed:
 // w rows of hi−lo values.
 func transposeRows(a []float64, w, lo, hi int) []float64 {
+	t := make([]float64, w*(hi-lo))
+	transposeRowsTo(t, a, w, lo, hi)
+	return t
+}
+
+// transposeRowsTo is transposeRows into t (at least w·(hi−lo) long).
+func transposeRowsTo(t, a []float64, w, lo, hi int) {
 	h := hi - lo
-	t := make([]float64, w*h)
 	for i := lo; i < hi; i++ {
 		for c, v := range a[i*w : (i+1)*w] {
 			t[c*h+i-lo] = v
 		}
 	}
-	return t
 }

@@ -17,6 +17,15 @@ type points struct {
 
 func (p points) row(i int) []float64 { return p.x[i*p.d : (i+1)*p.d] }
 
+// float32s returns the coordinates rounded to float32.
+func (p points) float32s() []float32 {
+	x := make([]float32, len(p.x))
+	for i, v := range p.x {
+		x[i] = float32(v)
+	}
+	return x
+}
+
 // sample returns at most n of the points, drawn at random (all of them, in order,
 // when there are no more than n).
 func (p points) sample(n int, rng *rand.Rand) points {
@@ -62,11 +71,11 @@ type partition struct {
 // (~1e-7) far below anything that moves a draw or a choice.
 //
 // Besides the seeds it returns the cosine distance of every point to every seed (n × k,
-// float32 products): bounds for the first round of Lloyd (see lloydFrom).
-func kmeansPP(p points, k int, rng *rand.Rand) ([]float64, []float32) {
-	x := make([]float32, len(p.x))
-	for i, v := range p.x {
-		x[i] = float32(v)
+// float32 products): bounds for the first round of Lloyd (see lloydFrom). x is p in
+// float32 (nil: converted here), so that restarts convert it once.
+func kmeansPP(p points, x []float32, k int, rng *rand.Rand) ([]float64, []float32) {
+	if x == nil {
+		x = p.float32s()
 	}
 	row := func(i int) []float32 { return x[i*p.d : (i+1)*p.d] }
 	var sdot gblas.Implementation
@@ -159,7 +168,16 @@ func lloyd(p points, cent []float64, k, maxIter int, spherical, par bool) partit
 // rounding) instead of computing every product again, so it only compares a point
 // with the seeds it is nearly as close to as its nearest.
 func lloydFrom(p points, cent []float64, seedDist []float32, k, maxIter int, spherical, par bool) partition {
-	e := newElkan(p, k, spherical, par)
+	return newElkan(p, k, spherical, par).run(cent, seedDist, maxIter)
+}
+
+// run is lloydFrom on e's points, reusing its memory: restarts share one elkan.
+func (e *elkan) run(cent []float64, seedDist []float32, maxIter int) partition {
+	p, k, spherical := e.p, e.k, e.spherical
+	for i := range e.a {
+		e.a[i] = -1
+	}
+	clear(e.drift)
 	e.seedDist = seedDist
 	old := make([]float64, len(cent))
 	count := make([]int, k)
@@ -193,7 +211,7 @@ func lloydFrom(p points, cent []float64, seedDist []float32, k, maxIter int, sph
 	for _, s := range e.score {
 		score += s
 	}
-	return partition{assign: e.a, cent: cent, k: k, score: score}
+	return partition{assign: slices.Clone(e.a), cent: cent, k: k, score: score}
 }
 
 // elkanSlack is the margin the bounds must clear before a product is skipped: far more
@@ -221,7 +239,7 @@ type elkan struct {
 	score     []float64 // score of each point with its centroid, when known
 	known     []bool    // score is exact for the current centroids
 	upper     []float64 // |x − c_a| ≤ upper + drift[a]
-	lower     []float64 // n × k: |x − c| ≥ lower − drift[c]
+	lower     []float32 // n × k: |x − c| ≥ lower − drift[c] (float32: half the memory; its rounding is far inside the slack)
 	drift     []float64 // how far each centroid has moved in all
 	pn        []float64 // |x|²
 	cn        []float64 // |c|²
@@ -236,12 +254,11 @@ type elkan struct {
 func newElkan(p points, k int, spherical, par bool) *elkan {
 	e := &elkan{p: p, k: k, spherical: spherical, par: par,
 		a: make([]int, p.n), score: make([]float64, p.n), known: make([]bool, p.n),
-		upper: make([]float64, p.n), lower: make([]float64, p.n*k),
+		upper: make([]float64, p.n), lower: make([]float32, p.n*k),
 		drift: make([]float64, k), pn: make([]float64, p.n),
 		cn: make([]float64, k), half: make([]float64, k*k), near: make([]float64, k),
 		loose: make([]bool, k), moves: make([]int, p.n)}
 	for i := range e.a {
-		e.a[i] = -1
 		r := p.row(i)
 		e.pn[i] = floats.Dot(r, r)
 	}
@@ -321,7 +338,7 @@ func (e *elkan) assign(cent []float64) int {
 				// First round: every product, every bound exact.
 				for c := range k {
 					s, dist := e.scoreOf(i, cent, c)
-					lb[c] = dist + e.drift[c]
+					lb[c] = float32(dist + e.drift[c])
 					if c == 0 || s > e.score[i] {
 						a, e.score[i], u = c, s, dist
 					}
@@ -343,19 +360,19 @@ func (e *elkan) assign(cent []float64) int {
 			drift := e.drift[:len(lb)]
 			for c := range lb {
 				// Inline for speed: ruledOut without the loose centroids.
-				if c == best || !e.anyLoose && (lb[c]-drift[c] > u+elkanSlack || 2*half[c] > 2*u+elkanSlack) ||
+				if c == best || !e.anyLoose && (float64(lb[c])-drift[c] > u+elkanSlack || 2*half[c] > 2*u+elkanSlack) ||
 					e.anyLoose && e.ruledOut(lb, u, best, c) {
 					continue
 				}
 				if stale {
 					s, dist := e.scoreOf(i, cent, best)
-					bs, u, lb[best], stale = s, dist, dist+drift[best], false
+					bs, u, lb[best], stale = s, dist, float32(dist+drift[best]), false
 					if e.ruledOut(lb, u, best, c) {
 						continue
 					}
 				}
 				s, dist := e.scoreOf(i, cent, c)
-				lb[c] = dist + drift[c]
+				lb[c] = float32(dist + drift[c])
 				if s > bs || s == bs && c < best {
 					best, bs, u = c, s, dist
 					half = e.half[best*k : (best+1)*k]
@@ -391,12 +408,12 @@ const seedMargin = 1e-4
 // seedBounds sets point i's lower bounds from kmeansPP's distances to the seeds
 // (the centroids of the first round) and returns the seed it found nearest with an
 // upper bound on the distance to it.
-func (e *elkan) seedBounds(i int, lb []float64) (int, float64) {
+func (e *elkan) seedBounds(i int, lb []float32) (int, float64) {
 	sd := e.seedDist[i*e.k : (i+1)*e.k]
 	a := 0
 	for c, r := range sd {
 		sq := e.pn[i] + e.cn[c] - 2*(1-float64(r))
-		lb[c] = math.Sqrt(max(0, sq-seedMargin)) + e.drift[c]
+		lb[c] = float32(math.Sqrt(max(0, sq-seedMargin)) + e.drift[c])
 		if r < sd[a] {
 			a = c
 		}
@@ -407,11 +424,11 @@ func (e *elkan) seedBounds(i int, lb []float64) (int, float64) {
 // ruledOut reports whether the bounds show centroid c farther than best (u bounding
 // the distance to best) by more than the slack: through c's own lower bound, or
 // through the triangle inequality |x−c| ≥ |c−best| − |x−best|.
-func (e *elkan) ruledOut(lb []float64, u float64, best, c int) bool {
+func (e *elkan) ruledOut(lb []float32, u float64, best, c int) bool {
 	if e.loose[c] || e.loose[best] {
 		return false
 	}
-	return lb[c]-e.drift[c] > u+elkanSlack || 2*e.half[best*e.k+c] > 2*u+elkanSlack
+	return float64(lb[c])-e.drift[c] > u+elkanSlack || 2*e.half[best*e.k+c] > 2*u+elkanSlack
 }
 
 // exactScores fills in the scores the bounds let assign skip.
@@ -488,10 +505,12 @@ const kmeansSample = 6000
 func kmeans(p points, k, restarts int, spherical bool, rng *rand.Rand) partition {
 	k = max(1, min(k, p.n))
 	sample := p.sample(kmeansSample, rng)
+	x := sample.float32s()
+	e := newElkan(sample, k, spherical, true)
 	var best partition
 	for r := range max(1, restarts) {
-		cent, seedDist := kmeansPP(sample, k, rng)
-		part := lloydFrom(sample, cent, seedDist, k, 100, spherical, true)
+		cent, seedDist := kmeansPP(sample, x, k, rng)
+		part := e.run(cent, seedDist, 100)
 		if r == 0 || part.score > best.score {
 			best = part
 		}

@@ -171,7 +171,7 @@ func TestKMeansPPDistinctSeeds(t *testing.T) {
 	}
 	for _, k := range []int{1, 3, 7, 30} {
 		for seed := range uint64(10) {
-			cent, seedDist := kmeansPP(p, k, rand.New(rand.NewPCG(seed, 0)))
+			cent, seedDist := kmeansPP(p, nil, k, rand.New(rand.NewPCG(seed, 0)))
 			// The float32 distances to the seeds are within the margin lloydFrom allows.
 			for i := range p.n {
 				for c := range k {
@@ -460,7 +460,7 @@ func TestElkanIsLloyd(t *testing.T) {
 	} {
 		p := randomPoints(uint64(tt.n+tt.k), tt.n, tt.d, tt.dirs, tt.noise)
 		for seed := range uint64(3) {
-			first, seedDist := kmeansPP(p, tt.k, rand.New(rand.NewPCG(seed, 1)))
+			first, seedDist := kmeansPP(p, nil, tt.k, rand.New(rand.NewPCG(seed, 1)))
 			starts := [][]float64{first}
 			// Duplicate seeds: all but one of each pair starts empty.
 			dup := slices.Clone(starts[0])

@@ -62,7 +62,6 @@ func lsa(rows []sparse, m, dims int, seed uint64) ([]float64, int) {
 		c := make([]float64, m*l)
 		mulSparse(y, rows, z, l)
 		mulSparse(c, cols, y, l)
-		y = nil
 		// YᵀY = Zᵀ·XᵀX·Z = ZᵀC: an m-side product instead of an n-side one.
 		g := mulAtB(z, c, l, l)
 		symmetrize(g, l)
@@ -70,10 +69,11 @@ func lsa(rows []sparse, m, dims int, seed uint64) ([]float64, int) {
 		if dd == 0 {
 			return unitColumn(n), 1
 		}
-		// U·Σ = Y·P = X·(Z·P).
-		zp := make([]float64, m*d)
+		// U·Σ = Y·P = X·(Z·P), in the memory of C and Y (d < l), no longer needed: at
+		// 50,000 texts that is 90 MB less to collect.
+		zp := c[:m*d]
 		mulABt(zp, z, transposeRows(p, d, 0, l), l)
-		out := make([]float64, n*d)
+		out := y[:n*d]
 		mulSparse(out, rows, zp, d)
 		normalizeRows(out, d)
 		return out, d
@@ -98,7 +98,7 @@ func lsa(rows []sparse, m, dims int, seed uint64) ([]float64, int) {
 	if dd == 0 {
 		return unitColumn(n), 1
 	}
-	out := make([]float64, n*d)
+	out := c[:n*d] // C is no longer needed, and m ≥ n
 	mulABt(out, y, transposeRows(p, d, 0, l), l)
 	normalizeRows(out, d)
 	return out, d

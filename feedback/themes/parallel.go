@@ -28,12 +28,14 @@ func parallel(n int, fn func(lo, hi int)) {
 	wg.Wait()
 }
 
-// forEach runs fn(i) for every i in [0,n), spread over the CPUs however small n is;
-// for independent items of some size (blocks of a matrix), whose results the caller
-// combines in a fixed order.
-func forEach(n int, fn func(i int)) {
+// forEach runs an fn(i) for every i in [0,n), spread over the CPUs however small n
+// is; for independent items of some size (blocks of a matrix), whose results the
+// caller combines in a fixed order. Each goroutine gets its fn from worker, once, so
+// that it can reuse its scratch memory from item to item.
+func forEach(n int, worker func() func(i int)) {
 	w := min(runtime.GOMAXPROCS(0), n)
 	if w <= 1 {
+		fn := worker()
 		for i := range n {
 			fn(i)
 		}
@@ -45,6 +47,7 @@ func forEach(n int, fn func(i int)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			fn := worker()
 			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
 				fn(i)
 			}
