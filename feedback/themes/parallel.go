@@ -6,23 +6,27 @@ import (
 	"sync/atomic"
 )
 
-// parallel runs fn over [0,n) split in contiguous ranges, one per CPU. Callers only
-// use it for work whose items are independent, so the result does not depend on the
-// number of CPUs.
+// parallel runs fn over [0,n) split in contiguous ranges, spread over the CPUs.
+// Callers only use it for work whose items are independent, so the result does not
+// depend on the number of CPUs. The ranges are several per CPU, taken in turn, so that
+// a CPU lost to other work on the machine does not hold the rest up.
 func parallel(n int, fn func(lo, hi int)) {
 	w := min(runtime.GOMAXPROCS(0), n)
 	if w <= 1 || n < 256 {
 		fn(0, n)
 		return
 	}
+	step := max(64, (n+8*w-1)/(8*w))
+	chunks := (n + step - 1) / step
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	step := (n + w - 1) / w
-	for lo := 0; lo < n; lo += step {
-		hi := min(lo+step, n)
+	for range min(w, chunks) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			fn(lo, hi)
+			for c := int(next.Add(1) - 1); c < chunks; c = int(next.Add(1) - 1) {
+				fn(c*step, min(n, (c+1)*step))
+			}
 		}()
 	}
 	wg.Wait()
