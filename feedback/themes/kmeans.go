@@ -113,7 +113,7 @@ func kmeansPP(p points, x []float32, k int, rng *rand.Rand) ([]float64, []float3
 		for t := range cands {
 			var s float64
 			for i, r := range raw[t*p.n : (t+1)*p.n] {
-				s += min(dist[i], max(0, r))
+				s += clampDist(r, dist[i])
 			}
 			pot[t] = s
 		}
@@ -126,10 +126,22 @@ func kmeansPP(p points, x []float32, k int, rng *rand.Rand) ([]float64, []float3
 		cent = append(cent, p.row(cands[bestT])...)
 		for i, r := range raw[bestT*p.n : (bestT+1)*p.n] {
 			seedDist[i*k+j] = float32(r)
-			dist[i] = min(dist[i], max(0, r))
+			dist[i] = clampDist(r, dist[i])
 		}
 	}
 	return cent, seedDist
+}
+
+// clampDist is min(d, max(0, r)) for distances, which are never NaN: plain
+// comparisons, cheaper than the builtins' NaN and signed-zero handling in this loop.
+func clampDist(r, d float64) float64 {
+	if r < 0 {
+		r = 0
+	}
+	if r > d {
+		return d
+	}
+	return r
 }
 
 // pick draws an index with probability proportional to w (uniformly when all are 0).
