@@ -4,8 +4,9 @@
 # rows: 3,080 (BANKING77), 6,000 (StackOverflow) and 10,000 and 50,000 (StackOverflow
 # repeated), each with k = 20 and k = 77. The two are run interleaved, RUNS times
 # each, so that other load on the machine falls on both alike; prints the median wall
-# seconds and the median peak resident memory of each, and the load average before
-# and after. Needs Debian's python3-sklearn (/usr/bin/python3) and GNU time.
+# seconds, CPU seconds (user + system) and peak resident memory of each, and the load
+# average before and after. Needs Debian's python3-sklearn (/usr/bin/python3) and GNU
+# time.
 #
 #	feedback/themes/cmd/eval/bench.sh            # all sizes, k = 20 and 77, 3 runs
 #	SIZES="3080" KS="77" RUNS=5 feedback/themes/cmd/eval/bench.sh
@@ -41,24 +42,26 @@ w = csv.writer(sys.stdout)
 w.writerow(["text", "group"])
 w.writerows(zip(texts, labels))
 PY
+# add prints the sum of two decimal numbers (user and system seconds).
+add() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a + b }'; }
 # median prints the middle of its arguments (the lower middle for an even count).
 median() { printf '%s\n' "$@" | sort -g | sed -n "$(((${#} + 1) / 2))p"; }
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) CPUs"
-printf '%-7s %-3s %-8s %9s %10s\n' rows k engine seconds peak_MiB
+printf '%-7s %-3s %-8s %9s %9s %10s\n' rows k engine seconds cpu_s peak_MiB
 for n in $sizes; do
   for k in $ks; do
-    vs=() vm=() ss=() sm=()
+    vs=() vc=() vm=() ss=() sc=() sm=()
     for _ in $(seq "$runs"); do
-      /usr/bin/time -f '%e %M' -o "$tmp/t" env VOS_LOG_LEVEL=error \
+      /usr/bin/time -f '%e %U %S %M' -o "$tmp/t" env VOS_LOG_LEVEL=error \
         "$tmp/vosbot" themes cluster --k "$k" --input "$tmp/$n.csv" >"$tmp/out.csv" 2>/dev/null
-      read -r s kb <"$tmp/t"
-      vs+=("$s") vm+=($((kb / 1024)))
-      /usr/bin/time -f '%e %M' -o "$tmp/t" /usr/bin/python3 "$tmp/sk_pipeline.py" "$tmp/$n.csv" "$k" >"$tmp/out.csv"
-      read -r s kb <"$tmp/t"
-      ss+=("$s") sm+=($((kb / 1024)))
+      read -r s u y kb <"$tmp/t"
+      vs+=("$s") vc+=("$(add "$u" "$y")") vm+=($((kb / 1024)))
+      /usr/bin/time -f '%e %U %S %M' -o "$tmp/t" /usr/bin/python3 "$tmp/sk_pipeline.py" "$tmp/$n.csv" "$k" >"$tmp/out.csv"
+      read -r s u y kb <"$tmp/t"
+      ss+=("$s") sc+=("$(add "$u" "$y")") sm+=($((kb / 1024)))
     done
-    printf '%-7s %-3s %-8s %9s %10s\n' "$n" "$k" vosbot "$(median "${vs[@]}")" "$(median "${vm[@]}")"
-    printf '%-7s %-3s %-8s %9s %10s\n' "$n" "$k" sklearn "$(median "${ss[@]}")" "$(median "${sm[@]}")"
+    printf '%-7s %-3s %-8s %9s %9s %10s\n' "$n" "$k" vosbot "$(median "${vs[@]}")" "$(median "${vc[@]}")" "$(median "${vm[@]}")"
+    printf '%-7s %-3s %-8s %9s %9s %10s\n' "$n" "$k" sklearn "$(median "${ss[@]}")" "$(median "${sc[@]}")" "$(median "${sm[@]}")"
   done
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
