@@ -72,8 +72,9 @@ type partition struct {
 //
 // Besides the seeds it returns the cosine distance of every point to every seed (n × k,
 // float32 products): bounds for the first round of Lloyd (see lloydFrom). x is p in
-// float32 (nil: converted here), so that restarts convert it once.
-func kmeansPP(p points, x []float32, k int, rng *rand.Rand) ([]float64, []float32) {
+// float32 (nil: converted here), so that restarts convert it once; par spreads the
+// points over the CPUs. It draws from rng as ppDraws says.
+func kmeansPP(p points, x []float32, k int, rng *rand.Rand, par bool) ([]float64, []float32) {
 	if x == nil {
 		x = p.float32s()
 	}
@@ -89,7 +90,7 @@ func kmeansPP(p points, x []float32, k int, rng *rand.Rand) ([]float64, []float3
 		seedDist[i*k] = float32(raw)
 		dist[i] = max(0, raw)
 	}
-	trials := 2 + int(math.Log(float64(k)))
+	trials := ppTrials(k)
 	raw := make([]float64, trials*p.n)
 	pot := make([]float64, trials)
 	cands := make([]int, trials)
@@ -101,7 +102,11 @@ func kmeansPP(p points, x []float32, k int, rng *rand.Rand) ([]float64, []float3
 		for t := range cands {
 			cands[t] = pick(dist, total, rng)
 		}
-		parallel(p.n, func(lo, hi int) {
+		each := parallel
+		if !par {
+			each = func(n int, fn func(lo, hi int)) { fn(0, n) }
+		}
+		each(p.n, func(lo, hi int) {
 			for i := lo; i < hi; i++ {
 				xi := row(i)
 				for t, c := range cands {
@@ -130,6 +135,57 @@ func kmeansPP(p points, x []float32, k int, rng *rand.Rand) ([]float64, []float3
 		}
 	}
 	return cent, seedDist
+}
+
+// ppTrials is how many candidates kmeansPP tries for each seed after the first.
+func ppTrials(k int) int { return 2 + int(math.Log(float64(k))) }
+
+// ppDraws takes from rng what kmeansPP(p, …, k, …) takes from it, for p of n points
+// (one IntN(n), then a Float64 for each candidate), and returns the values drawn, for
+// replay: restarts then run in parallel with the draws they would have had one after
+// the other. The one difference, a pick among all-zero weights (every point on a
+// seed) drawing by IntN where a Float64 was recorded, changes nothing unless IntN
+// also rejects its first value (a chance of n/2⁶⁴): the outcome is still
+// deterministic.
+func ppDraws(rng *rand.Rand, n, k int) []uint64 {
+	rec := &recorder{from: rng}
+	r := rand.New(rec)
+	r.IntN(n)
+	for range (k - 1) * ppTrials(k) {
+		r.Float64()
+	}
+	return rec.vals
+}
+
+// recorder is a rand.Source drawing from another generator and keeping the values.
+type recorder struct {
+	from *rand.Rand
+	vals []uint64
+}
+
+func (r *recorder) Uint64() uint64 {
+	v := r.from.Uint64()
+	r.vals = append(r.vals, v)
+	return v
+}
+
+// replay is a rand.Source giving back recorded values, then (never in practice) a
+// generator seeded from the last of them.
+type replay struct {
+	vals []uint64
+	next int
+	more *rand.PCG
+}
+
+func (r *replay) Uint64() uint64 {
+	if r.next < len(r.vals) {
+		r.next++
+		return r.vals[r.next-1]
+	}
+	if r.more == nil {
+		r.more = rand.NewPCG(r.vals[len(r.vals)-1], uint64(len(r.vals)))
+	}
+	return r.more.Uint64()
 }
 
 // clampDist is min(d, max(0, r)) for distances, which are never NaN: plain
@@ -516,14 +572,27 @@ const kmeansSample = 6000
 // (the first on ties). Deterministic for a given rng state.
 func kmeans(p points, k, restarts int, spherical bool, rng *rand.Rand) partition {
 	k = max(1, min(k, p.n))
+	restarts = max(1, restarts)
 	sample := p.sample(kmeansSample, rng)
 	x := sample.float32s()
-	e := newElkan(sample, k, spherical, true)
-	var best partition
-	for r := range max(1, restarts) {
-		cent, seedDist := kmeansPP(sample, x, k, rng)
-		part := e.run(cent, seedDist, 100)
-		if r == 0 || part.score > best.score {
+	// Restarts run in parallel, each on one CPU: no barrier inside one, which on a
+	// loaded machine matters more than the CPU time. Each replays the draws it would
+	// have taken from rng had they run in turn, so the outcome is the same.
+	draws := make([][]uint64, restarts)
+	for r := range draws {
+		draws[r] = ppDraws(rng, sample.n, k)
+	}
+	parts := make([]partition, restarts)
+	forEach(restarts, func() func(int) {
+		e := newElkan(sample, k, spherical, false)
+		return func(r int) {
+			cent, seedDist := kmeansPP(sample, x, k, rand.New(&replay{vals: draws[r]}), false)
+			parts[r] = e.run(cent, seedDist, 100)
+		}
+	})
+	best := parts[0]
+	for _, part := range parts[1:] {
+		if part.score > best.score {
 			best = part
 		}
 	}

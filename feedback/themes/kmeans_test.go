@@ -3,6 +3,7 @@ package themes
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"testing"
 
@@ -171,7 +172,7 @@ func TestKMeansPPDistinctSeeds(t *testing.T) {
 	}
 	for _, k := range []int{1, 3, 7, 30} {
 		for seed := range uint64(10) {
-			cent, seedDist := kmeansPP(p, nil, k, rand.New(rand.NewPCG(seed, 0)))
+			cent, seedDist := kmeansPP(p, nil, k, rand.New(rand.NewPCG(seed, 0)), seed%2 == 0)
 			// The float32 distances to the seeds are within the margin lloydFrom allows.
 			for i := range p.n {
 				for c := range k {
@@ -460,7 +461,7 @@ func TestElkanIsLloyd(t *testing.T) {
 	} {
 		p := randomPoints(uint64(tt.n+tt.k), tt.n, tt.d, tt.dirs, tt.noise)
 		for seed := range uint64(3) {
-			first, seedDist := kmeansPP(p, nil, tt.k, rand.New(rand.NewPCG(seed, 1)))
+			first, seedDist := kmeansPP(p, nil, tt.k, rand.New(rand.NewPCG(seed, 1)), true)
 			starts := [][]float64{first}
 			// Duplicate seeds: all but one of each pair starts empty.
 			dup := slices.Clone(starts[0])
@@ -490,5 +491,42 @@ func TestElkanIsLloyd(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestPPDrawsReplay checks what lets restarts run in parallel: replaying ppDraws'
+// values gives kmeansPP the seeds it picks drawing from the generator itself, and
+// ppDraws leaves the generator where kmeansPP would, so the next restart (or the next
+// k tried) sees the same draws too.
+func TestPPDrawsReplay(t *testing.T) {
+	t.Parallel()
+	p := randomPoints(7, 300, 10, 5, 0.3)
+	for _, k := range []int{1, 2, 9, 40} {
+		direct := rand.New(rand.NewPCG(uint64(k), 9))
+		recorded := rand.New(rand.NewPCG(uint64(k), 9))
+		for restart := range 3 {
+			want, wantDist := kmeansPP(p, nil, k, direct, false)
+			got, gotDist := kmeansPP(p, nil, k, rand.New(&replay{vals: ppDraws(recorded, p.n, k)}), true)
+			if !slices.Equal(got, want) || !slices.Equal(gotDist, wantDist) {
+				t.Fatalf("k %d restart %d: replayed draws gave other seeds", k, restart)
+			}
+		}
+		if a, b := direct.Uint64(), recorded.Uint64(); a != b {
+			t.Errorf("k %d: generator left at a different place (%x, %x)", k, a, b)
+		}
+	}
+}
+
+// TestKMeansRestartsAnyCPUCount checks that parallel restarts give the same grouping
+// with one CPU or several.
+func TestKMeansRestartsAnyCPUCount(t *testing.T) {
+	p := randomPoints(8, 500, 12, 6, 0.4)
+	run := func(procs int) partition {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		return kmeans(p, 9, 7, false, rand.New(rand.NewPCG(3, 3)))
+	}
+	one, four := run(1), run(4)
+	if !slices.Equal(one.assign, four.assign) || one.score != four.score {
+		t.Errorf("1 CPU and 4 CPUs grouped differently (score %v, %v)", one.score, four.score)
 	}
 }
