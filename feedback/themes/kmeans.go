@@ -307,7 +307,7 @@ type elkan struct {
 	score     []float64 // score of each point with its centroid, when known
 	known     []bool    // score is exact for the current centroids
 	upper     []float64 // |x − c_a| ≤ upper + drift[a]
-	lower     []float32 // n × k: |x − c| ≥ lower − drift[c] (float32: half the memory; its rounding is far inside the slack)
+	lower     []float32 // n × k: |x − c| ≥ lower − drift[c]; float32 rounding is within the slack
 	drift     []float64 // how far each centroid has moved in all
 	pn        []float64 // |x|²
 	cn        []float64 // |c|²

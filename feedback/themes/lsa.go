@@ -27,15 +27,16 @@ const renormEvery = 2
 // power iterations on the smaller side (texts or terms), then the Rayleigh–Ritz step
 // on the basis Y it finds. The dense work is kept to a few l-column passes over the
 // smaller side (l = d + 10):
-//   - between power iterations the basis is renormalised by LU with partial pivoting
-//     (as scikit-learn does), not orthonormalised: only its span matters, and the LU
-//     factor costs a third of a Gram-based orthonormalisation;
+//   - every renormEvery power iterations the basis is renormalised by LU with partial
+//     pivoting (as scikit-learn does), not orthonormalised: only its span matters, and
+//     the LU factor costs a third of a Gram-based orthonormalisation;
 //   - Y is never orthonormalised: the SVD of QᵀX, Q an orthonormal basis of Y, comes
 //     from the l × l matrices YᵀY and YᵀXXᵀY (Q = Y·(YᵀY)^-½). The flat spectrum of
 //     TF-IDF keeps YᵀY well conditioned (σ₁/σₗ is 3 to 5 on the eval sets, and the LU
 //     factor bounds the rest), so nothing is lost to the Gram matrix in float64;
 //   - when terms are fewer than texts, Y = X·Z and U·Σ = X·(Z·P) for an l × d matrix
-//     P, so no n × l dense product is taken at all.
+//     P, so no n × l dense product is taken at all;
+//   - the l × l and l × d products are dot products of contiguous rows (dense.go).
 func lsa(rows []sparse, m, dims int, seed uint64) ([]float64, int) {
 	n := len(rows)
 	d := min(dims, n-1, m-1)
