@@ -10,6 +10,7 @@
 #
 #	feedback/themes/cmd/eval/bench.sh            # all sizes, k = 20 and 77, 3 runs
 #	SIZES="3080" KS="77" RUNS=5 feedback/themes/cmd/eval/bench.sh
+#	BEFORE=/tmp/vosbot-main feedback/themes/cmd/eval/bench.sh   # also time another build
 set -euo pipefail
 cd "$(dirname "$0")/../../../.."
 eval_dir=${EVAL_DIR:-../shared/eval}
@@ -50,8 +51,14 @@ echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) CPUs"
 printf '%-7s %-3s %-8s %9s %9s %10s\n' rows k engine seconds cpu_s peak_MiB
 for n in $sizes; do
   for k in $ks; do
-    vs=() vc=() vm=() ss=() sc=() sm=()
+    vs=() vc=() vm=() ss=() sc=() sm=() bs=() bc=() bm=()
     for _ in $(seq "$runs"); do
+      if [ -n "${BEFORE:-}" ]; then
+        /usr/bin/time -f '%e %U %S %M' -o "$tmp/t" env VOS_LOG_LEVEL=error \
+          "$BEFORE" themes cluster --k "$k" --input "$tmp/$n.csv" >"$tmp/out.csv" 2>/dev/null
+        read -r s u y kb <"$tmp/t"
+        bs+=("$s") bc+=("$(add "$u" "$y")") bm+=($((kb / 1024)))
+      fi
       /usr/bin/time -f '%e %U %S %M' -o "$tmp/t" env VOS_LOG_LEVEL=error \
         "$tmp/vosbot" themes cluster --k "$k" --input "$tmp/$n.csv" >"$tmp/out.csv" 2>/dev/null
       read -r s u y kb <"$tmp/t"
@@ -60,6 +67,9 @@ for n in $sizes; do
       read -r s u y kb <"$tmp/t"
       ss+=("$s") sc+=("$(add "$u" "$y")") sm+=($((kb / 1024)))
     done
+    if [ -n "${BEFORE:-}" ]; then
+      printf '%-7s %-3s %-8s %9s %9s %10s\n' "$n" "$k" before "$(median "${bs[@]}")" "$(median "${bc[@]}")" "$(median "${bm[@]}")"
+    fi
     printf '%-7s %-3s %-8s %9s %9s %10s\n' "$n" "$k" vosbot "$(median "${vs[@]}")" "$(median "${vc[@]}")" "$(median "${vm[@]}")"
     printf '%-7s %-3s %-8s %9s %9s %10s\n' "$n" "$k" sklearn "$(median "${ss[@]}")" "$(median "${sc[@]}")" "$(median "${sm[@]}")"
   done
