@@ -72,9 +72,9 @@ type partition struct {
 //
 // Besides the seeds it returns the cosine distance of every point to every seed (n × k,
 // float32 products): bounds for the first round of Lloyd (see lloydFrom). x is p in
-// float32 (nil: converted here), so that restarts convert it once; par spreads the
-// points over the CPUs. It draws from rng as ppDraws says.
-func kmeansPP(p points, x []float32, k int, rng *rand.Rand, par bool) ([]float64, []float32) {
+// float32 (nil: converted here), so that restarts convert it once. It runs on one CPU
+// (restarts run in parallel) and draws from rng as ppDraws says.
+func kmeansPP(p points, x []float32, k int, rng *rand.Rand) ([]float64, []float32) {
 	if x == nil {
 		x = p.float32s()
 	}
@@ -102,19 +102,12 @@ func kmeansPP(p points, x []float32, k int, rng *rand.Rand, par bool) ([]float64
 		for t := range cands {
 			cands[t] = pick(dist, total, rng)
 		}
-		each := parallel
-		if !par {
-			each = func(n int, fn func(lo, hi int)) { fn(0, n) }
-		}
-		each(p.n, func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				xi := row(i)
-				for t, c := range cands {
-					raw[t*p.n+i] = 1 - float64(sdot.Sdot(p.d, xi, 1, row(c), 1))
-				}
+		for i := range p.n {
+			xi := row(i)
+			for t, c := range cands {
+				raw[t*p.n+i] = 1 - float64(sdot.Sdot(p.d, xi, 1, row(c), 1))
 			}
-		})
-		// Summed in order, so the choice does not depend on the CPU count.
+		}
 		for t := range cands {
 			var s float64
 			for i, r := range raw[t*p.n : (t+1)*p.n] {
@@ -586,7 +579,7 @@ func kmeans(p points, k, restarts int, spherical bool, rng *rand.Rand) partition
 	forEach(restarts, func() func(int) {
 		e := newElkan(sample, k, spherical, false)
 		return func(r int) {
-			cent, seedDist := kmeansPP(sample, x, k, rand.New(&replay{vals: draws[r]}), false)
+			cent, seedDist := kmeansPP(sample, x, k, rand.New(&replay{vals: draws[r]}))
 			parts[r] = e.run(cent, seedDist, 100)
 		}
 	})

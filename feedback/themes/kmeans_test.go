@@ -172,7 +172,7 @@ func TestKMeansPPDistinctSeeds(t *testing.T) {
 	}
 	for _, k := range []int{1, 3, 7, 30} {
 		for seed := range uint64(10) {
-			cent, seedDist := kmeansPP(p, nil, k, rand.New(rand.NewPCG(seed, 0)), seed%2 == 0)
+			cent, seedDist := kmeansPP(p, nil, k, rand.New(rand.NewPCG(seed, 0)))
 			// The float32 distances to the seeds are within the margin lloydFrom allows.
 			for i := range p.n {
 				for c := range k {
@@ -461,7 +461,7 @@ func TestElkanIsLloyd(t *testing.T) {
 	} {
 		p := randomPoints(uint64(tt.n+tt.k), tt.n, tt.d, tt.dirs, tt.noise)
 		for seed := range uint64(3) {
-			first, seedDist := kmeansPP(p, nil, tt.k, rand.New(rand.NewPCG(seed, 1)), true)
+			first, seedDist := kmeansPP(p, nil, tt.k, rand.New(rand.NewPCG(seed, 1)))
 			starts := [][]float64{first}
 			// Duplicate seeds: all but one of each pair starts empty.
 			dup := slices.Clone(starts[0])
@@ -505,8 +505,8 @@ func TestPPDrawsReplay(t *testing.T) {
 		direct := rand.New(rand.NewPCG(uint64(k), 9))
 		recorded := rand.New(rand.NewPCG(uint64(k), 9))
 		for restart := range 3 {
-			want, wantDist := kmeansPP(p, nil, k, direct, false)
-			got, gotDist := kmeansPP(p, nil, k, rand.New(&replay{vals: ppDraws(recorded, p.n, k)}), true)
+			want, wantDist := kmeansPP(p, nil, k, direct)
+			got, gotDist := kmeansPP(p, nil, k, rand.New(&replay{vals: ppDraws(recorded, p.n, k)}))
 			if !slices.Equal(got, want) || !slices.Equal(gotDist, wantDist) {
 				t.Fatalf("k %d restart %d: replayed draws gave other seeds", k, restart)
 			}
