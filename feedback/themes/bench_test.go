@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// BenchmarkCluster times discovery at k = 20 on the public StackOverflow titles,
+// BenchmarkCluster times discovery at k = 20 and 77 on the public StackOverflow titles,
 // repeated to reach the larger sizes (see BENCHMARKS.md; cmd/eval/bench.sh compares
 // with scikit-learn).
 func BenchmarkCluster(b *testing.B) {
@@ -28,13 +28,15 @@ func BenchmarkCluster(b *testing.B) {
 			}
 		}
 		texts = texts[:n]
-		b.Run(fmt.Sprintf("rows=%d", n), func(b *testing.B) {
-			for b.Loop() {
-				c, err := Cluster(texts, ClusterOptions{K: 20})
-				if err != nil || c.K != 20 {
-					b.Fatalf("k = %v, err = %v", c, err)
+		for _, k := range []int{20, 77} {
+			b.Run(fmt.Sprintf("rows=%d/k=%d", n, k), func(b *testing.B) {
+				for b.Loop() {
+					c, err := Cluster(texts, ClusterOptions{K: k})
+					if err != nil || c.K != k {
+						b.Fatalf("k = %v, err = %v", c, err)
+					}
 				}
-			}
-		})
+			})
+		}
 	}
 }

@@ -3,6 +3,8 @@ package themes
 import (
 	"math"
 	"math/rand/v2"
+
+	"gonum.org/v1/gonum/floats"
 )
 
 // silhouetteSample bounds the texts the choice of k looks at: silhouettes need all
@@ -21,11 +23,14 @@ const kneeShare = 0.9
 func chooseK(p points, o ClusterOptions, rng *rand.Rand) (int, float64) {
 	s := p.sample(silhouetteSample, rng)
 	hi := min(o.MaxK, max(2, s.n/10))
+	// Cosines of every pair, each taken once (gonum's assembly dot product) and
+	// mirrored: the row owning i writes both (i, j) and (j, i) for j ≥ i.
 	sim := make([]float64, s.n*s.n)
 	parallel(s.n, func(lo, up int) {
 		for i := lo; i < up; i++ {
-			for j := range s.n {
-				sim[i*s.n+j] = dot(s.row(i), s.row(j))
+			for j := i; j < s.n; j++ {
+				v := floats.Dot(s.row(i), s.row(j))
+				sim[i*s.n+j], sim[j*s.n+i] = v, v
 			}
 		}
 	})

@@ -3,8 +3,11 @@ package themes
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"testing"
+
+	"gonum.org/v1/gonum/floats"
 )
 
 // groupedPoints returns unit vectors in d dimensions, sizes[g] of them near centre g
@@ -169,7 +172,16 @@ func TestKMeansPPDistinctSeeds(t *testing.T) {
 	}
 	for _, k := range []int{1, 3, 7, 30} {
 		for seed := range uint64(10) {
-			cent := kmeansPP(p, k, rand.New(rand.NewPCG(seed, 0)))
+			cent, seedDist := kmeansPP(p, nil, k, rand.New(rand.NewPCG(seed, 0)))
+			// The float32 distances to the seeds are within the margin lloydFrom allows.
+			for i := range p.n {
+				for c := range k {
+					want := 1 - floats.Dot(p.row(i), cent[c*p.d:(c+1)*p.d])
+					if got := float64(seedDist[i*k+c]); math.Abs(got-want) > seedMargin/10 {
+						t.Fatalf("k %d seed %d: distance of point %d to seed %d = %v, want %v", k, seed, i, c, got, want)
+					}
+				}
+			}
 			if len(cent) != k*p.d {
 				t.Fatalf("k %d: %d centroid values", k, len(cent))
 			}
@@ -269,7 +281,7 @@ func TestLloydEmptyClusterRefill(t *testing.T) {
 		// The third centroid points away from every point, so it starts empty.
 		cent := []float64{1, 0, 0, 0, 1, 0, -1, -1, 0}
 		normalizeRow(cent[6:])
-		part := lloyd(p, slices.Clone(cent), 3, 100, spherical)
+		part := lloyd(p, slices.Clone(cent), 3, 100, spherical, false)
 		size := make([]int, 3)
 		for _, a := range part.assign {
 			size[a]++
@@ -353,5 +365,168 @@ func TestCompact(t *testing.T) {
 	got, k := compact([]int{3, 3, 0, 3, 0, 5}, 6)
 	if !slices.Equal(got, []int{0, 0, 1, 0, 1, 2}) || k != 3 {
 		t.Errorf("compact = %v, %d", got, k)
+	}
+}
+
+// lloydReference is plain Lloyd on the same scores as lloyd: every point compared with
+// every centroid in every round.
+func lloydReference(p points, cent []float64, k, maxIter int, spherical bool) partition {
+	assign := make([]int, p.n)
+	for i := range assign {
+		assign[i] = -1
+	}
+	sim := make([]float64, p.n)
+	round := func() int {
+		cn := make([]float64, k)
+		for c := range k {
+			cn[c] = floats.Dot(cent[c*p.d:(c+1)*p.d], cent[c*p.d:(c+1)*p.d])
+		}
+		moved := 0
+		for i := range p.n {
+			bc, bs := 0, math.Inf(-1)
+			for c := range k {
+				s := floats.Dot(p.row(i), cent[c*p.d:(c+1)*p.d])
+				if !spherical {
+					s = 2*s - cn[c]
+				}
+				if s > bs {
+					bc, bs = c, s
+				}
+			}
+			if assign[i] != bc {
+				moved++
+			}
+			assign[i], sim[i] = bc, bs
+		}
+		return moved
+	}
+	for range maxIter {
+		moved := round()
+		recenter(p, cent, k, assign, sim, spherical)
+		if moved == 0 {
+			break
+		}
+	}
+	round()
+	var score float64
+	for _, s := range sim {
+		score += s
+	}
+	return partition{assign: assign, cent: cent, k: k, score: score}
+}
+
+// randomPoints returns n unit vectors in d dimensions around a few random directions,
+// with every fifth point a copy of an earlier one (texts repeat).
+func randomPoints(seed uint64, n, d, dirs int, noise float64) points {
+	rng := rand.New(rand.NewPCG(seed, 3))
+	centres := make([][]float64, dirs)
+	for g := range centres {
+		centres[g] = make([]float64, d)
+		for j := range centres[g] {
+			centres[g][j] = rng.NormFloat64()
+		}
+		normalizeRow(centres[g])
+	}
+	p := points{n: n, d: d, x: make([]float64, 0, n*d)}
+	for i := range n {
+		if i%5 == 4 {
+			p.x = append(p.x, p.row(rng.IntN(i))...)
+			continue
+		}
+		c := centres[rng.IntN(dirs)]
+		row := make([]float64, d)
+		for j := range row {
+			row[j] = c[j] + noise*rng.NormFloat64()
+		}
+		normalizeRow(row)
+		p.x = append(p.x, row...)
+	}
+	return p
+}
+
+// TestElkanIsLloyd checks that the bounds never change an assignment: from the same
+// start, lloyd (Elkan) and plain Lloyd give the same groups, centroids and objective,
+// bit for bit, on overlapping groups (many rounds), with and without spherical
+// centroids, serial and parallel, and from starts that leave groups empty.
+func TestElkanIsLloyd(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		n, d, dirs, k int
+		noise         float64
+	}{
+		{600, 20, 8, 12, 0.3},
+		{600, 20, 8, 12, 0.05},
+		{400, 50, 3, 40, 0.5},
+		{300, 5, 2, 7, 1},
+	} {
+		p := randomPoints(uint64(tt.n+tt.k), tt.n, tt.d, tt.dirs, tt.noise)
+		for seed := range uint64(3) {
+			first, seedDist := kmeansPP(p, nil, tt.k, rand.New(rand.NewPCG(seed, 1)))
+			starts := [][]float64{first}
+			// Duplicate seeds: all but one of each pair starts empty.
+			dup := slices.Clone(starts[0])
+			for c := 1; c < tt.k; c += 2 {
+				copy(dup[c*p.d:(c+1)*p.d], dup[(c-1)*p.d:c*p.d])
+			}
+			starts = append(starts, dup)
+			for s, start := range starts {
+				for _, spherical := range []bool{false, true} {
+					want := lloydReference(p, slices.Clone(start), tt.k, 100, spherical)
+					for _, par := range []bool{false, true} {
+						got := lloyd(p, slices.Clone(start), tt.k, 100, spherical, par)
+						if !slices.Equal(got.assign, want.assign) || !slices.Equal(got.cent, want.cent) || got.score != want.score {
+							t.Errorf("n %d k %d noise %v seed %d start %d spherical %v parallel %v: Elkan differs from Lloyd (score %v, want %v)",
+								tt.n, tt.k, tt.noise, seed, s, spherical, par, got.score, want.score)
+						}
+						if s > 0 {
+							continue
+						}
+						// From k-means++'s float32 distances as first bounds.
+						got = lloydFrom(p, slices.Clone(start), seedDist, tt.k, 100, spherical, par)
+						if !slices.Equal(got.assign, want.assign) || !slices.Equal(got.cent, want.cent) || got.score != want.score {
+							t.Errorf("n %d k %d noise %v seed %d spherical %v parallel %v: Elkan from seed bounds differs from Lloyd (score %v, want %v)",
+								tt.n, tt.k, tt.noise, seed, spherical, par, got.score, want.score)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestPPDrawsReplay checks what lets restarts run in parallel: replaying ppDraws'
+// values gives kmeansPP the seeds it picks drawing from the generator itself, and
+// ppDraws leaves the generator where kmeansPP would, so the next restart (or the next
+// k tried) sees the same draws too.
+func TestPPDrawsReplay(t *testing.T) {
+	t.Parallel()
+	p := randomPoints(7, 300, 10, 5, 0.3)
+	for _, k := range []int{1, 2, 9, 40} {
+		direct := rand.New(rand.NewPCG(uint64(k), 9))
+		recorded := rand.New(rand.NewPCG(uint64(k), 9))
+		for restart := range 3 {
+			want, wantDist := kmeansPP(p, nil, k, direct)
+			got, gotDist := kmeansPP(p, nil, k, rand.New(&replay{vals: ppDraws(recorded, p.n, k)}))
+			if !slices.Equal(got, want) || !slices.Equal(gotDist, wantDist) {
+				t.Fatalf("k %d restart %d: replayed draws gave other seeds", k, restart)
+			}
+		}
+		if a, b := direct.Uint64(), recorded.Uint64(); a != b {
+			t.Errorf("k %d: generator left at a different place (%x, %x)", k, a, b)
+		}
+	}
+}
+
+// TestKMeansRestartsAnyCPUCount checks that parallel restarts give the same grouping
+// with one CPU or several.
+func TestKMeansRestartsAnyCPUCount(t *testing.T) {
+	p := randomPoints(8, 500, 12, 6, 0.4)
+	run := func(procs int) partition {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		return kmeans(p, 9, 7, false, rand.New(rand.NewPCG(3, 3)))
+	}
+	one, four := run(1), run(4)
+	if !slices.Equal(one.assign, four.assign) || one.score != four.score {
+		t.Errorf("1 CPU and 4 CPUs grouped differently (score %v, %v)", one.score, four.score)
 	}
 }

@@ -4,17 +4,39 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/lapack/gonum"
 	"gonum.org/v1/gonum/mat"
 )
 
-// lsa reduces L2-normalised TF-IDF rows over m terms to at most dims latent
-// dimensions by truncated SVD, returning the rows of U·Σ re-normalised to unit length
-// (row-major, n × d) and d. It uses a randomised range finder (Halko, Martinsson and
-// Tropp 2011) with power iterations, orthonormalising through the small Gram matrix,
-// so the cost is a few passes over the non-zeros plus O(n·d²).
 // powerIterations sharpen the range finder; fewer cost quality on the eval sets.
 const powerIterations = 4
 
+// renormEvery is how many products with XᵀX (or XXᵀ) the basis takes between two
+// renormalisations. Each product spreads its columns by (σ₁/σₗ)², 10 to 25 on the
+// eval sets: two in a row leave it well within float64 (a spread of 10⁸, as for
+// σ₁/σₗ = 100, still keeps eight digits of the weakest direction), at half the LU
+// factorisations.
+const renormEvery = 2
+
+// lsa reduces L2-normalised TF-IDF rows over m terms to at most dims latent
+// dimensions by truncated SVD, returning the rows of U·Σ re-normalised to unit length
+// (row-major, n × d) and d.
+//
+// It is the randomised SVD of Halko, Martinsson and Tropp (2011): a range finder with
+// power iterations on the smaller side (texts or terms), then the Rayleigh–Ritz step
+// on the basis Y it finds. The dense work is kept to a few l-column passes over the
+// smaller side (l = d + 10):
+//   - every renormEvery power iterations the basis is renormalised by LU with partial
+//     pivoting (as scikit-learn does), not orthonormalised: only its span matters, and
+//     the LU factor costs a third of a Gram-based orthonormalisation;
+//   - Y is never orthonormalised: the SVD of QᵀX, Q an orthonormal basis of Y, comes
+//     from the l × l matrices YᵀY and YᵀXXᵀY (Q = Y·(YᵀY)^-½). The flat spectrum of
+//     TF-IDF keeps YᵀY well conditioned (σ₁/σₗ is 3 to 5 on the eval sets, and the LU
+//     factor bounds the rest), so nothing is lost to the Gram matrix in float64;
+//   - when terms are fewer than texts, Y = X·Z and U·Σ = X·(Z·P) for an l × d matrix
+//     P, so no n × l dense product is taken at all;
+//   - the l × l and l × d products are dot products of contiguous rows (dense.go).
 func lsa(rows []sparse, m, dims int, seed uint64) ([]float64, int) {
 	n := len(rows)
 	d := min(dims, n-1, m-1)
@@ -23,58 +45,146 @@ func lsa(rows []sparse, m, dims int, seed uint64) ([]float64, int) {
 	}
 	l := min(d+10, n, m)
 	rng := rand.New(rand.NewPCG(seed, 0x15a))
-	omega := make([]float64, m*l)
-	for i := range omega {
-		omega[i] = rng.NormFloat64()
-	}
-	// Power iterations normalise on the smaller side only (texts or terms): X·Xᵀ
-	// squares the spread of the singular values, well within what the Gram matrix
-	// holds in float64.
-	var y []float64
+	cols := transpose(rows, m)
 	if m < n {
-		z := omega
-		for range powerIterations {
-			orthonormalize(z, l, 1)
-			z = mulXtY(rows, mulXW(rows, z, l), m, l)
+		z := make([]float64, m*l)
+		for i := range z {
+			z[i] = rng.NormFloat64()
 		}
-		orthonormalize(z, l, 1)
-		y = mulXW(rows, z, l)
-	} else {
-		y = mulXW(rows, omega, l)
-		for range powerIterations {
-			orthonormalize(y, l, 1)
-			y = mulXW(rows, mulXtY(rows, y, m, l), l)
+		y := make([]float64, n*l)
+		for q := range powerIterations {
+			if q > 0 && q%renormEvery == 0 {
+				luBasis(z, l)
+			}
+			mulSparse(y, rows, z, l)
+			mulSparse(z, cols, y, l)
 		}
+		luBasis(z, l)
+		c := make([]float64, m*l)
+		mulSparse(y, rows, z, l)
+		mulSparse(c, cols, y, l)
+		// YᵀY = Zᵀ·XᵀX·Z = ZᵀC: an m-side product instead of an n-side one.
+		g := mulAtB(z, c, l, l)
+		symmetrize(g, l)
+		p, dd := ritz(g, mulAtB(c, nil, l, l), l, d)
+		if dd == 0 {
+			return unitColumn(n), 1
+		}
+		// U·Σ = Y·P = X·(Z·P), in the memory of C and Y (d < l), no longer needed: at
+		// 50,000 texts that is 90 MB less to collect.
+		zp := c[:m*d]
+		mulABt(zp, z, transposeRows(p, d, 0, l), l)
+		out := y[:n*d]
+		mulSparse(out, rows, zp, d)
+		normalizeRows(out, d)
+		return out, d
 	}
-	orthonormalize(y, l, 2)
-	// B = Qᵀ X is l × m; its SVD comes from the eigenvectors of B·Bᵀ = (XᵀQ)ᵀ(XᵀQ).
-	bt := mulXtY(rows, y, m, l)
-	g := gram(bt, l)
-	var eig mat.EigenSym
-	if !eig.Factorize(mat.NewSymDense(l, g), true) {
+	// Y = X·Ω with Ω Gaussian over the terms, as in the other branch.
+	c := make([]float64, m*l)
+	for i := range c {
+		c[i] = rng.NormFloat64()
+	}
+	y := make([]float64, n*l)
+	mulSparse(y, rows, c, l)
+	for q := range powerIterations {
+		if q > 0 && q%renormEvery == 0 {
+			luBasis(y, l)
+		}
+		mulSparse(c, cols, y, l)
+		mulSparse(y, rows, c, l)
+	}
+	luBasis(y, l)
+	mulSparse(c, cols, y, l)
+	p, dd := ritz(mulAtB(y, nil, l, l), mulAtB(c, nil, l, l), l, d)
+	if dd == 0 {
 		return unitColumn(n), 1
 	}
-	vals := eig.Values(nil) // ascending
-	var vecs mat.Dense
-	eig.VectorsTo(&vecs)
-	// Top d components, largest first, scaled by the singular value.
-	proj := make([]float64, l*d)
-	for c := range d {
-		src := l - 1 - c
-		s := math.Sqrt(max(vals[src], 0))
+	out := c[:n*d] // C is no longer needed, and m ≥ n
+	mulABt(out, y, transposeRows(p, d, 0, l), l)
+	normalizeRows(out, d)
+	return out, d
+}
+
+// ritz is the Rayleigh–Ritz step: given G = YᵀY and H = YᵀXXᵀY (l × l), it returns
+// the l × d matrix P with Y·P = U·Σ, the top d left singular vectors of QᵀX scaled by
+// their singular values, Q = Y·G^-½ (directions of Y with no weight left out). The
+// count of usable directions is returned, 0 when there is none.
+func ritz(g, h []float64, l, d int) ([]float64, int) {
+	var eg mat.EigenSym
+	if !eg.Factorize(mat.NewSymDense(l, g), true) {
+		return nil, 0
+	}
+	gv := eg.Values(nil)
+	var gvec mat.Dense
+	eg.VectorsTo(&gvec)
+	// T = V·D^-½, dropping directions of no weight.
+	t := mat.NewDense(l, l, nil)
+	top := gv[l-1]
+	if top <= 0 {
+		return nil, 0
+	}
+	for c := range l {
+		if gv[c] <= top*1e-12 {
+			continue
+		}
+		s := 1 / math.Sqrt(gv[c])
 		for r := range l {
-			proj[r*d+c] = vecs.At(r, src) * s
+			t.Set(r, c, gvec.At(r, c)*s)
 		}
 	}
-	var prod mat.Dense
-	prod.Mul(mat.NewDense(n, l, y), mat.NewDense(l, d, proj))
-	out := prod.RawMatrix().Data
-	parallel(n, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			normalizeRow(out[i*d : (i+1)*d])
+	// B·Bᵀ = Tᵀ·H·T, B = QᵀX.
+	var ht, bb mat.Dense
+	ht.Mul(mat.NewDense(l, l, h), t)
+	bb.Mul(t.T(), &ht)
+	b := bb.RawMatrix().Data
+	symmetrize(b, l)
+	var eb mat.EigenSym
+	if !eb.Factorize(mat.NewSymDense(l, b), true) {
+		return nil, 0
+	}
+	bv := eb.Values(nil) // ascending
+	var bvec mat.Dense
+	eb.VectorsTo(&bvec)
+	// P = T·U_b·Σ over the top d components, largest first.
+	us := mat.NewDense(l, d, nil)
+	for c := range d {
+		src := l - 1 - c
+		s := math.Sqrt(max(bv[src], 0))
+		for r := range l {
+			us.Set(r, c, bvec.At(r, src)*s)
 		}
-	})
-	return out, d
+	}
+	var p mat.Dense
+	p.Mul(t, us)
+	return p.RawMatrix().Data, d
+}
+
+// symmetrize replaces the l × l matrix a by (a + aᵀ)/2, removing rounding asymmetry.
+func symmetrize(a []float64, l int) {
+	for r := range l {
+		for c := r + 1; c < l; c++ {
+			v := (a[r*l+c] + a[c*l+r]) / 2
+			a[r*l+c], a[c*l+r] = v, v
+		}
+	}
+}
+
+// luBasis replaces the columns of a (row-major, l columns, at least l rows) by P·L of
+// its LU factorisation with partial pivoting: the same span, columns of comparable
+// size whatever the spread of the original ones.
+func luBasis(a []float64, l int) {
+	r := len(a) / l
+	ipiv := make([]int, l)
+	impl := gonum.Implementation{}
+	impl.Dgetrf(r, l, a, l, ipiv)
+	// L is unit lower trapezoidal: clear U out of the top l × l block.
+	for i := range l {
+		row := a[i*l : (i+1)*l]
+		row[i] = 1
+		clear(row[i+1:])
+	}
+	// a = P·L·U: undo the row interchanges, last first, to get P·L.
+	impl.Dlaswp(l, a, l, 0, l-1, ipiv, -1)
 }
 
 func unitColumn(n int) []float64 {
@@ -98,85 +208,53 @@ func normalizeRow(v []float64) {
 	}
 }
 
-// mulXW returns X·W (n × l, row-major) for sparse X and dense W (m × l).
-func mulXW(rows []sparse, w []float64, l int) []float64 {
-	out := make([]float64, len(rows)*l)
+func normalizeRows(a []float64, d int) {
+	parallel(len(a)/d, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			normalizeRow(a[i*d : (i+1)*d])
+		}
+	})
+}
+
+// transpose returns the columns of the sparse matrix with the given rows over m terms,
+// as rows of Xᵀ (text indices ascending), so both X·W and Xᵀ·Y are row-wise sums.
+func transpose(rows []sparse, m int) []sparse {
+	count := make([]int, m)
+	nnz := 0
+	for _, r := range rows {
+		for _, id := range r.idx {
+			count[id]++
+		}
+		nnz += len(r.idx)
+	}
+	idx := make([]int32, nnz)
+	val := make([]float32, nnz)
+	cols := make([]sparse, m)
+	off := 0
+	for j, c := range count {
+		cols[j] = sparse{idx: idx[off : off : off+c], val: val[off : off : off+c]}
+		off += c
+	}
+	for i, r := range rows {
+		for k, id := range r.idx {
+			cols[id].idx = append(cols[id].idx, int32(i))
+			cols[id].val = append(cols[id].val, r.val[k])
+		}
+	}
+	return cols
+}
+
+// mulSparse sets out (len(rows) × l, row-major) to X·W for the sparse rows of X and
+// dense W (l columns). Each output row is summed by one goroutine in a fixed order, so
+// the result does not depend on the CPU count.
+func mulSparse(out []float64, rows []sparse, w []float64, l int) {
 	parallel(len(rows), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			oi := out[i*l : (i+1)*l]
+			clear(oi)
 			for k, id := range rows[i].idx {
-				v := float64(rows[i].val[k])
-				wr := w[int(id)*l : (int(id)+1)*l]
-				for c := range oi {
-					oi[c] += v * wr[c]
-				}
+				floats.AddScaled(oi, float64(rows[i].val[k]), w[int(id)*l:(int(id)+1)*l])
 			}
 		}
 	})
-	return out
-}
-
-// mulXtY returns Xᵀ·Y (m × l) for sparse X (n × m) and dense Y (n × l). Work is split
-// by output column, so every sum is taken in the same order whatever the CPU count.
-func mulXtY(rows []sparse, y []float64, m, l int) []float64 {
-	out := make([]float64, m*l)
-	parallel(l, func(c0, c1 int) {
-		for i, r := range rows {
-			yi := y[i*l : (i+1)*l]
-			for k, id := range r.idx {
-				v := float64(r.val[k])
-				or := out[int(id)*l : (int(id)+1)*l]
-				for c := c0; c < c1; c++ {
-					or[c] += v * yi[c]
-				}
-			}
-		}
-	})
-	return out
-}
-
-// gram returns AᵀA (l × l, row-major) for A row-major with l columns.
-func gram(a []float64, l int) []float64 {
-	n := len(a) / l
-	var g mat.SymDense
-	g.SymOuterK(1, mat.NewDense(n, l, a).T())
-	out := make([]float64, l*l)
-	for p := range l {
-		for q := range l {
-			out[p*l+q] = g.At(p, q)
-		}
-	}
-	return out
-}
-
-// orthonormalize makes the columns of a (row-major, l columns) orthonormal in place,
-// through the eigen-decomposition of its Gram matrix; columns in the null space become
-// zero. The final basis takes two passes (Cholesky-QR2) to recover the precision the
-// Gram matrix loses; inside the power iterations one is enough.
-func orthonormalize(a []float64, l, passes int) {
-	for range passes {
-		g := gram(a, l)
-		var eig mat.EigenSym
-		if !eig.Factorize(mat.NewSymDense(l, g), true) {
-			return
-		}
-		vals := eig.Values(nil)
-		var vecs mat.Dense
-		eig.VectorsTo(&vecs)
-		top := vals[l-1]
-		t := make([]float64, l*l)
-		for c := range l {
-			if vals[c] <= top*1e-12 {
-				continue
-			}
-			s := 1 / math.Sqrt(vals[c])
-			for r := range l {
-				t[r*l+c] = vecs.At(r, c) * s
-			}
-		}
-		n := len(a) / l
-		var prod mat.Dense
-		prod.Mul(mat.NewDense(n, l, a), mat.NewDense(l, l, t))
-		copy(a, prod.RawMatrix().Data)
-	}
 }

@@ -2,8 +2,11 @@ package themes
 
 import (
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"gonum.org/v1/gonum/mat"
 )
 
 // twoTopicRows builds TF-IDF rows for texts that each leave out one of the first three
@@ -164,33 +167,219 @@ func TestLSADegenerate(t *testing.T) {
 	}
 }
 
-func TestOrthonormalize(t *testing.T) {
+func TestLUBasisKeepsSpan(t *testing.T) {
 	t.Parallel()
-	// 4 × 3, the third column a combination of the first two: it must become zero.
+	// 5 × 3 with columns of very different sizes: P·L spans the same space, with a
+	// unit entry heading each column.
 	a := []float64{
-		1, 2, 3,
-		0, 1, 1,
-		2, 0, 2,
-		1, 1, 2,
+		1e6, 2, 0.001,
+		3e6, 1, 0.002,
+		0, 5, 0.001,
+		2e6, 0, 0.004,
+		1e6, 1, 0,
 	}
 	l := 3
-	orthonormalize(a, l, 2)
-	g := gram(a, l)
-	nonzero := 0
+	b := slices.Clone(a)
+	luBasis(b, l)
+	// Every column of a must lie in the span of b: the residual of its least-squares
+	// fit is zero.
+	bm := mat.NewDense(5, l, b)
+	var qr mat.QR
+	qr.Factorize(bm)
 	for c := range l {
-		switch d := g[c*l+c]; {
-		case math.Abs(d-1) < 1e-9:
-			nonzero++
-		case math.Abs(d) > 1e-9:
-			t.Errorf("column %d has squared norm %v, want 1 or 0", c, d)
+		col := mat.NewVecDense(5, mat.Col(nil, c, mat.NewDense(5, l, a)))
+		var x, fit mat.VecDense
+		if err := qr.SolveVecTo(&x, false, col); err != nil {
+			t.Fatal(err)
 		}
-		for q := range l {
-			if q != c && math.Abs(g[c*l+q]) > 1e-9 {
-				t.Errorf("columns %d and %d not orthogonal: %v", c, q, g[c*l+q])
+		fit.MulVec(bm, &x)
+		fit.SubVec(&fit, col)
+		if r := mat.Norm(&fit, 2) / mat.Norm(col, 2); r > 1e-9 {
+			t.Errorf("column %d: relative residual %v outside the span of P·L", c, r)
+		}
+	}
+	for c := range l {
+		var big float64
+		for r := range 5 {
+			big = max(big, math.Abs(b[r*l+c]))
+		}
+		if math.Abs(big-1) > 1e-12 {
+			t.Errorf("column %d: largest entry %v, want 1 (partial pivoting)", c, big)
+		}
+	}
+}
+
+// TestLSAMatchesReference checks the fast LSA against the former one (Gram-based
+// orthonormalisation of the range, B = QᵀX formed explicitly), both sides of the
+// texts/terms switch: same random start, so the same subspace and the same cosines
+// between texts up to rounding.
+func TestLSAMatchesReference(t *testing.T) {
+	t.Parallel()
+	for _, perTopic := range []int{40, 400} { // terms > texts, then texts > terms
+		texts, _ := syntheticCorpus(perTopic)
+		c := newCorpus(texts)
+		var rows []sparse
+		for _, r := range c.rows {
+			if len(r.idx) > 0 {
+				rows = append(rows, r)
+			}
+		}
+		m := len(c.vocab.terms)
+		for _, dims := range []int{5, 150} {
+			got, d := lsa(rows, m, dims, 9)
+			want, wd := lsaReference(rows, m, dims, 9)
+			if d != wd {
+				t.Fatalf("%d texts, %d terms, dims %d: d = %d, reference %d", len(rows), m, dims, d, wd)
+			}
+			checkUnitRows(t, got, len(rows), d)
+			var worst float64
+			for i := range rows {
+				for j := range i {
+					worst = max(worst, math.Abs(rowDot(got, d, i, j)-rowDot(want, d, i, j)))
+				}
+			}
+			if worst > 1e-6 {
+				t.Errorf("%d texts, %d terms, dims %d: cosines differ from the reference by up to %v", len(rows), m, dims, worst)
 			}
 		}
 	}
-	if nonzero != 2 {
-		t.Errorf("%d unit columns, want the rank 2", nonzero)
+}
+
+// lsaReference is the engine's former LSA: a Gram-orthonormalised range finder (Cholesky-QR2
+// on the final basis) and B = QᵀX. The faster lsa must give the same embedding.
+func lsaReference(rows []sparse, m, dims int, seed uint64) ([]float64, int) {
+	n := len(rows)
+	d := min(dims, n-1, m-1)
+	if d < 1 {
+		return unitColumn(n), 1
+	}
+	l := min(d+10, n, m)
+	rng := rand.New(rand.NewPCG(seed, 0x15a))
+	omega := make([]float64, m*l)
+	for i := range omega {
+		omega[i] = rng.NormFloat64()
+	}
+	// Power iterations normalise on the smaller side only (texts or terms): X·Xᵀ
+	// squares the spread of the singular values, well within what the Gram matrix
+	// holds in float64.
+	var y []float64
+	if m < n {
+		z := omega
+		for range powerIterations {
+			refOrthonormalize(z, l, 1)
+			z = mulXtY(rows, mulXW(rows, z, l), m, l)
+		}
+		refOrthonormalize(z, l, 1)
+		y = mulXW(rows, z, l)
+	} else {
+		y = mulXW(rows, omega, l)
+		for range powerIterations {
+			refOrthonormalize(y, l, 1)
+			y = mulXW(rows, mulXtY(rows, y, m, l), l)
+		}
+	}
+	refOrthonormalize(y, l, 2)
+	// B = Qᵀ X is l × m; its SVD comes from the eigenvectors of B·Bᵀ = (XᵀQ)ᵀ(XᵀQ).
+	bt := mulXtY(rows, y, m, l)
+	g := refGram(bt, l)
+	var eig mat.EigenSym
+	if !eig.Factorize(mat.NewSymDense(l, g), true) {
+		return unitColumn(n), 1
+	}
+	vals := eig.Values(nil) // ascending
+	var vecs mat.Dense
+	eig.VectorsTo(&vecs)
+	// Top d components, largest first, scaled by the singular value.
+	proj := make([]float64, l*d)
+	for c := range d {
+		src := l - 1 - c
+		s := math.Sqrt(max(vals[src], 0))
+		for r := range l {
+			proj[r*d+c] = vecs.At(r, src) * s
+		}
+	}
+	var prod mat.Dense
+	prod.Mul(mat.NewDense(n, l, y), mat.NewDense(l, d, proj))
+	out := prod.RawMatrix().Data
+	parallel(n, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			normalizeRow(out[i*d : (i+1)*d])
+		}
+	})
+	return out, d
+}
+
+func mulXW(rows []sparse, w []float64, l int) []float64 {
+	out := make([]float64, len(rows)*l)
+	parallel(len(rows), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			oi := out[i*l : (i+1)*l]
+			for k, id := range rows[i].idx {
+				v := float64(rows[i].val[k])
+				wr := w[int(id)*l : (int(id)+1)*l]
+				for c := range oi {
+					oi[c] += v * wr[c]
+				}
+			}
+		}
+	})
+	return out
+}
+
+func mulXtY(rows []sparse, y []float64, m, l int) []float64 {
+	out := make([]float64, m*l)
+	parallel(l, func(c0, c1 int) {
+		for i, r := range rows {
+			yi := y[i*l : (i+1)*l]
+			for k, id := range r.idx {
+				v := float64(r.val[k])
+				or := out[int(id)*l : (int(id)+1)*l]
+				for c := c0; c < c1; c++ {
+					or[c] += v * yi[c]
+				}
+			}
+		}
+	})
+	return out
+}
+
+func refGram(a []float64, l int) []float64 {
+	n := len(a) / l
+	var g mat.SymDense
+	g.SymOuterK(1, mat.NewDense(n, l, a).T())
+	out := make([]float64, l*l)
+	for p := range l {
+		for q := range l {
+			out[p*l+q] = g.At(p, q)
+		}
+	}
+	return out
+}
+
+func refOrthonormalize(a []float64, l, passes int) {
+	for range passes {
+		g := refGram(a, l)
+		var eig mat.EigenSym
+		if !eig.Factorize(mat.NewSymDense(l, g), true) {
+			return
+		}
+		vals := eig.Values(nil)
+		var vecs mat.Dense
+		eig.VectorsTo(&vecs)
+		top := vals[l-1]
+		t := make([]float64, l*l)
+		for c := range l {
+			if vals[c] <= top*1e-12 {
+				continue
+			}
+			s := 1 / math.Sqrt(vals[c])
+			for r := range l {
+				t[r*l+c] = vecs.At(r, c) * s
+			}
+		}
+		n := len(a) / l
+		var prod mat.Dense
+		prod.Mul(mat.NewDense(n, l, a), mat.NewDense(l, l, t))
+		copy(a, prod.RawMatrix().Data)
 	}
 }
