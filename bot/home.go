@@ -105,6 +105,13 @@ func escalationHomeItem(list string, e feedback.Escalation, cfg *feedback.Org, n
 	return blocks
 }
 
+// The App Home's menu on a feedback item: its option values are the action and the id.
+const (
+	feedbackMenuAction = "feedback_menu"
+	feedbackMenuEdit   = "edit:"
+	feedbackMenuAsk    = "ask:"
+)
+
 func feedbackHomeItem(f feedback.Feedback, reasons catalogue.Catalogue) slack.Block {
 	line := fmt.Sprintf("%s *%s* · %s · %s", outcomeEmoji(f.Outcome), blockkit.Escape(blockkit.Clip(f.Account, 120)), f.Outcome.Label(), f.CreatedAt.Format("Jan 2"))
 	if f.DealValue != nil {
@@ -124,7 +131,11 @@ func feedbackHomeItem(f feedback.Feedback, reasons catalogue.Catalogue) slack.Bl
 	if len(f.Reasons) > 0 {
 		detail = "you said: " + blockkit.Escape(strings.Join(reasonNames(f.Reasons, reasons), ", ")) + " · " + detail
 	}
-	accessory := slack.NewAccessory(blockkit.Button(feedbackEditAction, fmt.Sprint(f.ID), "Edit", ""))
+	// Edit, and "Ask the buyer" for the buyer's own view of the deal.
+	menu := slack.NewOverflowBlockElement(feedbackMenuAction,
+		blockkit.Option(feedbackMenuEdit+fmt.Sprint(f.ID), "Edit"),
+		blockkit.Option(feedbackMenuAsk+fmt.Sprint(f.ID), "Ask the buyer"))
+	accessory := slack.NewAccessory(menu)
 	if f.Source == feedback.SourceBuyerSurvey {
 		// The buyer's own words: shown, never edited.
 		line, accessory = ":speech_balloon: buyer's answer · "+line, nil

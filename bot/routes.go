@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"strings"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
@@ -9,6 +10,7 @@ import (
 	"github.com/vosbot/vosbot/feedback"
 	"github.com/vosbot/vosbot/feedback/catalogue"
 	"github.com/vosbot/vosbot/feedback/measures"
+	"github.com/vosbot/vosbot/internal/blockkit"
 )
 
 // Deps are the domain services and settings the Slack handlers use.
@@ -97,6 +99,16 @@ func (b *Bot) onBlockAction(ctx context.Context, cb slack.InteractionCallback, a
 	switch a.ActionID {
 	case feedbackEditAction:
 		b.editFeedback(ctx, cb, a.Value)
+	case feedbackMenuAction:
+		// Each choice goes through the same handler, and the same checks, as its button.
+		v := a.SelectedOption.Value
+		if id, ok := strings.CutPrefix(v, feedbackMenuEdit); ok {
+			b.editFeedback(ctx, cb, id)
+		} else if id, ok := strings.CutPrefix(v, feedbackMenuAsk); ok {
+			b.surveyAsk(ctx, cb, id)
+		} else {
+			b.log.Warn("feedback menu with an unknown choice", "user", cb.User.ID, "value", blockkit.Clip(v, 60))
+		}
 	case homeFileFeedback:
 		b.openFeedback(ctx, cb.TriggerID, cb.User.ID, "", feedback.Draft{Source: feedback.SourceAppHome}, 0)
 	case homeRaiseDroppedBall:

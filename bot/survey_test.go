@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slack-go/slack"
 	"github.com/vosbot/vosbot/feedback"
 	"github.com/vosbot/vosbot/feedback/feedbacktest"
 )
@@ -147,7 +148,7 @@ func TestAskTheBuyerEndToEnd(t *testing.T) {
 }
 
 // TestHomeShowsBuyerAnswerWithoutEdit: a buyer's answer in the rep's App Home is marked
-// as the buyer's and offers no Edit button.
+// as the buyer's and offers no menu (no Edit, no Ask the buyer); the rep's own item does.
 func TestHomeShowsBuyerAnswerWithoutEdit(t *testing.T) {
 	t.Parallel()
 	answer := sampleFeedback()
@@ -155,8 +156,67 @@ func TestHomeShowsBuyerAnswerWithoutEdit(t *testing.T) {
 	home := homeView(homeData{UserID: "U0REP", Feedback: []feedback.Feedback{answer, sampleFeedback()}, Catalogue: testReasons, Org: testConfig(t)})
 	all, _ := json.Marshal(home)
 	s := readable(all)
-	if !strings.Contains(s, "buyer's answer") || strings.Contains(s, `"action_id":"feedback_edit","value":"77"`) ||
-		!strings.Contains(s, `"action_id":"feedback_edit","value":"42"`) {
+	if !strings.Contains(s, "buyer's answer") || strings.Contains(s, `"value":"edit:77"`) || strings.Contains(s, `"value":"ask:77"`) ||
+		!strings.Contains(s, `"value":"edit:42"`) || !strings.Contains(s, `"value":"ask:42"`) {
 		t.Fatalf("home: %s", s)
+	}
+}
+
+// TestAskTheBuyerFromAppHome: the App Home's menu on a feedback item offers Edit and Ask
+// the buyer; the rep's choice gets the link, anyone else's choice is refused as the
+// button's is.
+func TestAskTheBuyerFromAppHome(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, feedbacktest.Org())
+	f, errs := feedback.Draft{ReporterID: "U0REP", Outcome: "won", Account: "Globex", WhatWorked: "support",
+		Source: feedback.SourceSlashCommand, Key: "VHOME1"}.Validate(feedback.Rules{Currency: "USD"})
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	saved, _, err := h.store.SaveFeedback(h.ctx, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := strconv.FormatInt(saved.ID, 10)
+	if _, err := h.fake.Event(h.ctx, map[string]any{"type": "app_home_opened", "user": "U0REP", "channel": "D0REP", "tab": "home"}); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := h.fake.WaitHome(h.ctx, "U0REP", func(v json.RawMessage) bool { return strings.Contains(string(v), "Globex") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := string(raw)
+	if !strings.Contains(home, `"action_id":"`+feedbackMenuAction+`"`) || !strings.Contains(home, feedbackMenuAsk+id) || !strings.Contains(home, "Ask the buyer") {
+		t.Fatalf("no Ask the buyer in the App Home's menu: %s", home)
+	}
+	choose := func(user, value string) {
+		t.Helper()
+		_, err := h.fake.Interaction(h.ctx, slack.InteractionCallback{
+			Type: slack.InteractionTypeBlockActions, User: slack.User{ID: user}, TriggerID: "menu-" + user + value,
+			View: slack.View{Type: slack.VTHomeTab},
+			ActionCallback: slack.ActionCallbacks{BlockActions: []*slack.BlockAction{{
+				ActionID: feedbackMenuAction, BlockID: "feedback_" + id, Type: "overflow",
+				SelectedOption: slack.OptionBlockObject{Value: value}}}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	choose("U0OTHER", feedbackMenuAsk+id)
+	h.dms("U0OTHER", 1, containing("Only the rep who filed this feedback can ask its buyer"))
+	choose("U0REP", feedbackMenuAsk+id)
+	msg := h.dms("U0REP", 1, containing("Here is a survey link"))[0]
+	if surveyURL.FindStringSubmatch(msg.Text+readable(msg.Blocks)) == nil {
+		t.Fatalf("no link in %s", msg.Blocks)
+	}
+	var links int
+	if err := h.pool.QueryRow(h.ctx, `SELECT count(*) FROM survey_links WHERE feedback_id = $1`, saved.ID).Scan(&links); err != nil || links != 1 {
+		t.Errorf("links = %d, %v; want the rep's one", links, err)
+	}
+	// Edit from the same menu opens the rep's item in the feedback modal.
+	choose("U0REP", feedbackMenuEdit+id)
+	v, err := h.fake.WaitView(h.ctx, "menu-U0REP"+feedbackMenuEdit+id)
+	if err != nil || !strings.Contains(string(v.Body), "Globex") {
+		t.Errorf("edit from the menu: %v %s", err, v.Body)
 	}
 }

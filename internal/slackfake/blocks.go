@@ -125,6 +125,9 @@ func validateBlocks(raw json.RawMessage, max int) []string {
 // select needs options or option_groups (one of them, not both) and at most 100 of
 // either; every option (listed or initial, in any element) has a text of at most 75
 // characters and a value of at most 150.
+// maxOverflowOptions is the most options an overflow menu has.
+const maxOverflowOptions = 5
+
 func checkElement(el map[string]any, ptr string, bad func(ptr, format string, args ...any)) {
 	typ, _ := el["type"].(string)
 	opts, hasOpts := el["options"].([]any)
@@ -150,6 +153,9 @@ func checkElement(el map[string]any, ptr string, bad func(ptr, format string, ar
 	case "checkboxes", "radio_buttons", "overflow":
 		if len(opts) == 0 {
 			bad(ptr+"/options", "must provide at least 1 item")
+		}
+		if typ == "overflow" && len(opts) > maxOverflowOptions {
+			bad(ptr+"/options", "no more than %d items allowed", maxOverflowOptions)
 		}
 	}
 	// Checkboxes and radio buttons may show mrkdwn; selects and overflow menus plain text.
