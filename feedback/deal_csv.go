@@ -2,15 +2,12 @@ package feedback
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/vosbot/vosbot/feedback/csvcell"
 )
 
 // DealColumns are `export deals`' columns: INTERFACE.md's, in order, then ours. An
@@ -66,23 +63,6 @@ func (s *Store) ExportDeals(ctx context.Context, w io.Writer, format string, p P
 	return n, tw.flush()
 }
 
-// DealColumnsError means an import file's header is unusable; it names the columns.
-type DealColumnsError struct {
-	Unknown []string
-	Missing []string
-}
-
-func (e *DealColumnsError) Error() string {
-	var parts []string
-	if len(e.Unknown) > 0 {
-		parts = append(parts, "unknown columns: "+strings.Join(e.Unknown, ", "))
-	}
-	if len(e.Missing) > 0 {
-		parts = append(parts, "missing required columns: "+strings.Join(e.Missing, ", "))
-	}
-	return strings.Join(parts, "; ") + " (known columns: " + strings.Join(DealColumns, ", ") + ")"
-}
-
 // DealImportReport says what an import of deals did.
 type DealImportReport struct {
 	Created int
@@ -103,59 +83,7 @@ type DealImportReport struct {
 // own and ignored; owner_id is taken as the owner's Slack id.
 func (s *Store) ImportDeals(ctx context.Context, org *Org, r io.Reader) (DealImportReport, error) {
 	var rep DealImportReport
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
-	if errors.Is(err, io.EOF) {
-		return rep, &DealColumnsError{Missing: dealRequired}
-	}
-	if err != nil {
-		return rep, fmt.Errorf("import deals: read header: %w", err)
-	}
-	col := map[string]int{}
-	var unknown, missing []string
-	for i, h := range header {
-		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
-		if !slices.Contains(DealColumns, h) {
-			unknown = append(unknown, h)
-			continue
-		}
-		col[h] = i
-	}
-	for _, req := range dealRequired {
-		if _, ok := col[req]; !ok {
-			missing = append(missing, req)
-		}
-	}
-	if len(unknown) > 0 || len(missing) > 0 {
-		return rep, &DealColumnsError{Unknown: unknown, Missing: missing}
-	}
-	lastErrLine := -1
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			return rep, nil
-		}
-		if err != nil {
-			line := lastErrLine + 1
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.StartLine
-			}
-			if line == lastErrLine {
-				return rep, fmt.Errorf("import deals: cannot read past line %d: %w", line, err)
-			}
-			lastErrLine = line
-			rep.Refused = append(rep.Refused, RowError{Line: line, Reason: "not valid CSV: " + err.Error()})
-			continue
-		}
-		line, _ := cr.FieldPos(0)
-		get := func(name string) string {
-			if i, ok := col[name]; ok && i < len(rec) {
-				return csvcell.Unescape(rec[i])
-			}
-			return ""
-		}
+	err := ReadCSV(r, "import deals", DealColumns, dealRequired, func(line int, get func(string) string) error {
 		in := DealInput{
 			CRM: get("crm"), DealID: get("deal_id"), Account: get("account"), Outcome: get("outcome"), Amount: get("amount"),
 			Currency: get("currency"), ClosedAt: get("closed_at"), OwnerEmail: get("owner_email"), OwnerSlackID: get("owner_id"),
@@ -163,16 +91,16 @@ func (s *Store) ImportDeals(ctx context.Context, org *Org, r io.Reader) (DealImp
 		}
 		if strings.TrimSpace(in.ClosedAt) == "" {
 			rep.Refused = append(rep.Refused, RowError{Line: line, Reason: "closed_at: missing: when the deal closed (RFC 3339 or a date)"})
-			continue
+			return nil
 		}
 		got, err := s.ReceiveDeal(ctx, org, in)
 		var fe FieldErrors
 		if errors.As(err, &fe) {
 			rep.Refused = append(rep.Refused, RowError{Line: line, Reason: fe.Error()})
-			continue
+			return nil
 		}
 		if err != nil {
-			return rep, fmt.Errorf("import deals: line %d: %w", line, err)
+			return fmt.Errorf("import deals: line %d: %w", line, err)
 		}
 		switch got.Change {
 		case DealCreated:
@@ -185,5 +113,7 @@ func (s *Store) ImportDeals(ctx context.Context, org *Org, r io.Reader) (DealImp
 		if got.NudgeAt != nil {
 			rep.Nudges++
 		}
-	}
+		return nil
+	}, func(e RowError) { rep.Refused = append(rep.Refused, e) })
+	return rep, err
 }

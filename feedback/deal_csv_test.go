@@ -117,7 +117,7 @@ func TestImportDealsRefusesRowsByLine(t *testing.T) {
 	}
 
 	_, err = s.ImportDeals(ctx, dealOrg(), strings.NewReader("crm,deal,account\nx,1,A\n"))
-	var ce *feedback.DealColumnsError
+	var ce *feedback.ColumnsError
 	if !errors.As(err, &ce) || strings.Join(ce.Unknown, ",") != "deal" || strings.Join(ce.Missing, ",") != "deal_id,outcome,closed_at" {
 		t.Errorf("bad header = %v", err)
 	}

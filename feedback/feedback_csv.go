@@ -3,7 +3,6 @@ package feedback
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/csv"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -13,8 +12,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-
-	"github.com/vosbot/vosbot/feedback/csvcell"
 )
 
 // FeedbackColumns are the export's columns: INTERFACE.md's, in order, then ours.
@@ -164,71 +161,14 @@ func (s *Store) ImportFeedback(ctx context.Context, r io.Reader, rules Rules) (I
 // each refused one. It fails only on an unusable header (a *ColumnsError) or a file
 // it cannot read past.
 func ReadImport(r io.Reader, rules Rules, now time.Time, accept func(Feedback) error, refuse func(RowError)) error {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
-	if errors.Is(err, io.EOF) {
-		return &ColumnsError{Missing: []string{"outcome", "account"}}
-	}
-	if err != nil {
-		return fmt.Errorf("import: read header: %w", err)
-	}
-	col := map[string]int{}
-	var unknown []string
-	for i, h := range header {
-		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
-		if !slices.Contains(FeedbackColumns, h) {
-			unknown = append(unknown, h)
-			continue
-		}
-		col[h] = i
-	}
-	var missing []string
-	for _, req := range []string{"outcome", "account"} {
-		if _, ok := col[req]; !ok {
-			missing = append(missing, req)
-		}
-	}
-	if len(unknown) > 0 || len(missing) > 0 {
-		return &ColumnsError{Unknown: unknown, Missing: missing}
-	}
-	lastErrLine := -1
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			// FieldPos panics after a failed read; the parse error knows the line.
-			line := lastErrLine + 1
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.StartLine
-			}
-			if line == lastErrLine {
-				return fmt.Errorf("import: cannot read past line %d: %w", line, err)
-			}
-			lastErrLine = line
-			refuse(RowError{Line: line, Reason: "not valid CSV: " + err.Error()})
-			continue
-		}
-		line, _ := cr.FieldPos(0)
-		// Every cell loses the one ' export adds to a cell a spreadsheet would run.
-		get := func(name string) string {
-			if i, ok := col[name]; ok && i < len(rec) {
-				return csvcell.Unescape(rec[i])
-			}
-			return ""
-		}
+	return ReadCSV(r, "import", FeedbackColumns, []string{"outcome", "account"}, func(line int, get func(string) string) error {
 		f, reason := importRow(get, rules, now)
 		if reason != "" {
 			refuse(RowError{Line: line, Reason: reason})
-			continue
+			return nil
 		}
-		if err := accept(f); err != nil {
-			return err
-		}
-	}
+		return accept(f)
+	}, refuse)
 }
 
 // importRow validates one row like a modal submission; reason is why it is refused.

@@ -77,7 +77,7 @@ func importDeals(ctx context.Context, a *app, input string, strict bool) error {
 	}
 	defer closeStore()
 	rep, err := store.ImportDeals(ctx, a.org(), r)
-	var ce *feedback.DealColumnsError
+	var ce *feedback.ColumnsError
 	if errors.As(err, &ce) {
 		return usagef("import deals: %v", err)
 	}

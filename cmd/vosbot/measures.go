@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/vosbot/vosbot/feedback"
 	"github.com/vosbot/vosbot/feedback/measures"
 )
 
@@ -141,7 +142,7 @@ func (a *app) importMeasures(ctx context.Context, input string, strict bool) err
 	}
 	defer closeStore()
 	rep, err := store.Import(ctx, a.scorecard(), r)
-	var ce *measures.ColumnsError
+	var ce *feedback.ColumnsError
 	if errors.As(err, &ce) {
 		return usagef("import: %v", err)
 	}

@@ -2,7 +2,6 @@ package measures
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,7 +14,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/vosbot/vosbot/feedback"
-	"github.com/vosbot/vosbot/feedback/csvcell"
 )
 
 // Columns are the export's columns: INTERFACE.md's, in order, then ours.
@@ -58,23 +56,6 @@ func (s *Store) Export(ctx context.Context, w io.Writer, format string) (int, er
 	return n, tw.Flush()
 }
 
-// ColumnsError means an import file's header is unusable; it names the columns.
-type ColumnsError struct {
-	Unknown []string
-	Missing []string
-}
-
-func (e *ColumnsError) Error() string {
-	var parts []string
-	if len(e.Unknown) > 0 {
-		parts = append(parts, "unknown columns: "+strings.Join(e.Unknown, ", "))
-	}
-	if len(e.Missing) > 0 {
-		parts = append(parts, "missing required columns: "+strings.Join(e.Missing, ", "))
-	}
-	return strings.Join(parts, "; ") + " (known columns: " + strings.Join(Columns, ", ") + ")"
-}
-
 // ImportReport says what an import did.
 type ImportReport struct {
 	// Recorded are new values; Corrected replaced a different one (kept in the audit
@@ -92,72 +73,20 @@ type ImportReport struct {
 // reporter are recorded as reported by "import".
 func (s *Store) Import(ctx context.Context, sc *Scorecard, r io.Reader) (ImportReport, error) {
 	var rep ImportReport
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
-	if errors.Is(err, io.EOF) {
-		return rep, &ColumnsError{Missing: requiredColumns}
-	}
-	if err != nil {
-		return rep, fmt.Errorf("import measures: read header: %w", err)
-	}
-	col := map[string]int{}
-	var unknown, missing []string
-	for i, h := range header {
-		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
-		if !slices.Contains(Columns, h) {
-			unknown = append(unknown, h)
-			continue
-		}
-		col[h] = i
-	}
-	for _, c := range requiredColumns {
-		if _, ok := col[c]; !ok {
-			missing = append(missing, c)
-		}
-	}
-	if len(unknown) > 0 || len(missing) > 0 {
-		return rep, &ColumnsError{Unknown: unknown, Missing: missing}
-	}
-	lastErrLine := -1
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			return rep, nil
-		}
-		if err != nil {
-			line := lastErrLine + 1
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.StartLine
-			}
-			if line == lastErrLine {
-				return rep, fmt.Errorf("import measures: cannot read past line %d: %w", line, err)
-			}
-			lastErrLine = line
-			rep.Refused = append(rep.Refused, feedback.RowError{Line: line, Reason: "not valid CSV: " + err.Error()})
-			continue
-		}
-		line, _ := cr.FieldPos(0)
-		get := func(name string) string {
-			if i, ok := col[name]; ok && i < len(rec) {
-				return csvcell.Unescape(rec[i])
-			}
-			return ""
-		}
+	err := feedback.ReadCSV(r, "import measures", Columns, requiredColumns, func(line int, get func(string) string) error {
 		report, reason := importRow(get, sc)
 		if reason != "" {
 			rep.Refused = append(rep.Refused, feedback.RowError{Line: line, Reason: reason})
-			continue
+			return nil
 		}
 		res, err := s.Record(ctx, sc, report)
 		switch {
 		case err == nil:
 		case errors.Is(err, ErrFutureWeek), errors.Is(err, ErrOldWeek), errors.Is(err, ErrValue), errors.Is(err, ErrNote):
 			rep.Refused = append(rep.Refused, feedback.RowError{Line: line, Reason: Reason(err)})
-			continue
+			return nil
 		default:
-			return rep, err
+			return err
 		}
 		switch {
 		case len(res.Corrected) > 0:
@@ -167,7 +96,9 @@ func (s *Store) Import(ctx context.Context, sc *Scorecard, r io.Reader) (ImportR
 		default:
 			rep.Unchanged++
 		}
-	}
+		return nil
+	}, func(e feedback.RowError) { rep.Refused = append(rep.Refused, e) })
+	return rep, err
 }
 
 // importRow reads one row as a report; reason is why it is refused.
