@@ -33,7 +33,7 @@ func commands() []command {
 		{"run", "", "Start the bot: Socket Mode, background workers and the health server.", cmdRun},
 		{"migrate", "", "Apply pending database migrations and exit.", cmdMigrate},
 		{"demo", "", "Run the whole pipeline on sample data and print the digest. The first thing to run.", cmdDemo},
-		{"digest", "", "Preview or post the weekly digest (digest preview | digest post).", cmdDigest},
+		{"digest", "", "Preview or post the weekly digest, or write its charts (digest preview | post | charts).", cmdDigest},
 		{"export", "", "Write feedback, escalations, measures or closed deals to stdout as CSV or JSON Lines.", cmdExport},
 		{"import", "", "Load historical feedback, measure history or closed deals from a CSV.", cmdImport},
 		{"measures", "", "Record (or correct) a team's weekly revenue measure (measures record).", cmdMeasures},
