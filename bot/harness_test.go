@@ -104,6 +104,22 @@ func (h *harness) replica() *harness {
 // startHarness starts vosbot on connString against fake (a new fake Slack when nil).
 func startHarness(t testing.TB, cfg *feedback.Org, connString string, fake *slackfake.Server, quiet bool) *harness {
 	t.Helper()
+	return startHarnessWith(t, cfg, connString, fake, quiet, harnessExtras{})
+}
+
+// harnessExtras is what a test adds to the vosbot the harness starts: when its clock
+// starts, and more of the bot's dependencies, workers and periodic jobs.
+type harnessExtras struct {
+	// start is the clock's first reading; zero: Friday 2026-11-20 15:00 UTC.
+	start time.Time
+	// wire runs before the bot is made, with the harness's pool, store and clock: it may
+	// set more Deps and add workers, and returns the periodic jobs to run.
+	wire func(h *harness, log *slog.Logger, d *Deps, w *river.Workers) []*river.PeriodicJob
+}
+
+// startHarnessWith is startHarness with extras.
+func startHarnessWith(t testing.TB, cfg *feedback.Org, connString string, fake *slackfake.Server, quiet bool, x harnessExtras) *harness {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
 	log := slog.New(slog.NewTextHandler(newTLog(t), &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -111,7 +127,10 @@ func startHarness(t testing.TB, cfg *feedback.Org, connString string, fake *slac
 		// Benchmarks measure vosbot, not the test log.
 		log = slog.New(slog.NewJSONHandler(io.Discard, nil))
 	}
-	h := &harness{t: t, ctx: ctx, cfg: cfg, conn: connString, clock: &clock{now: time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)}}
+	if x.start.IsZero() {
+		x.start = time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)
+	}
+	h := &harness{t: t, ctx: ctx, cfg: cfg, conn: connString, clock: &clock{now: x.start}}
 	// The pool is set up as in production (database.Open).
 	poolCfg, err := pgxpool.ParseConfig(connString)
 	if err != nil {
@@ -138,18 +157,22 @@ func startHarness(t testing.TB, cfg *feedback.Org, connString string, fake *slac
 	if _, _, err := h.store.Catalogue.Sync(ctx, testReasons); err != nil {
 		t.Fatal(err)
 	}
+	deps := Deps{Store: h.store, Org: cfg, Catalogue: catalogue.NewReader(h.store.Catalogue, h.clock.Now, 0, testReasons),
+		SurveyBaseURL: testSurveyBase}
+	workers := river.NewWorkers()
+	var periodic []*river.PeriodicJob
+	if x.wire != nil {
+		periodic = x.wire(h, log, &deps, workers)
+	}
 	h.bot = New(Options{
 		Client: NewClient(h.fake.BotToken(), h.fake.AppToken(), h.fake.APIURL()),
-		Logger: log, Now: h.clock.Now,
-		Deps: Deps{Store: h.store, Org: cfg, Catalogue: catalogue.NewReader(h.store.Catalogue, h.clock.Now, 0, testReasons),
-			SurveyBaseURL: testSurveyBase},
+		Logger: log, Now: h.clock.Now, Deps: deps,
 	})
-	workers := river.NewWorkers()
 	h.bot.AddWorkers(workers)
 	river.AddWorker(workers, &feedback.TagWorker{Tagger: &feedback.OfflineTagger{Store: h.store, Log: log}})
 	h.jobs, err = river.NewClient(riverpgxv5.New(h.pool), &river.Config{
 		Logger: log, Workers: workers, Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}},
-		FetchPollInterval: 50 * time.Millisecond, FetchCooldown: 10 * time.Millisecond,
+		FetchPollInterval: 50 * time.Millisecond, FetchCooldown: 10 * time.Millisecond, PeriodicJobs: periodic,
 	})
 	if err != nil {
 		t.Fatal(err)

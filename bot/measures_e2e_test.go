@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -9,19 +8,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/robfig/cron/v3"
 	"github.com/slack-go/slack"
 
 	"github.com/vosbot/vosbot/digest"
-	"github.com/vosbot/vosbot/feedback"
-	"github.com/vosbot/vosbot/feedback/catalogue"
 	"github.com/vosbot/vosbot/feedback/feedbacktest"
 	"github.com/vosbot/vosbot/feedback/measures"
 	"github.com/vosbot/vosbot/feedback/measures/measurestest"
-	"github.com/vosbot/vosbot/internal/database"
 	"github.com/vosbot/vosbot/internal/pgtest"
 	"github.com/vosbot/vosbot/internal/slackfake"
 )
@@ -56,69 +50,19 @@ func newMeasuresHarness(t *testing.T, start time.Time) *measuresHarness {
 		t.Fatal(err)
 	}
 	sc := measurestest.Scorecard(ny, digest.Schedule{Cron: sched, Location: ny})
-
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	t.Cleanup(cancel)
-	log := slog.New(slog.NewTextHandler(newTLog(t), &slog.HandlerOptions{Level: slog.LevelInfo}))
-	h := &harness{t: t, ctx: ctx, cfg: org, clock: &clock{now: start}}
-	poolCfg, err := pgxpool.ParseConfig(pgtest.ConnString(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	poolCfg.MaxConns = database.DefaultMaxConns
-	if h.pool, err = pgxpool.NewWithConfig(context.Background(), poolCfg); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(h.pool.Close)
-	if h.store, err = feedback.NewStore(h.pool, feedback.StoreOptions{Now: h.clock.Now, Logger: log}); err != nil {
-		t.Fatal(err)
-	}
-	ms, err := measures.NewStore(h.pool, measures.StoreOptions{Now: h.clock.Now, Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.fake = slackfake.New(slackfake.Options{Logf: t.Logf, PingInterval: time.Second})
-	t.Cleanup(h.fake.Close)
-	if _, _, err := h.store.Catalogue.Sync(ctx, testReasons); err != nil {
-		t.Fatal(err)
-	}
-	h.bot = New(Options{
-		Client: NewClient(h.fake.BotToken(), h.fake.AppToken(), h.fake.APIURL()),
-		Logger: log, Now: h.clock.Now,
-		Deps: Deps{Store: h.store, Org: org, Catalogue: catalogue.NewReader(h.store.Catalogue, h.clock.Now, 0, testReasons), Measures: ms, Scorecard: sc},
-	})
-	workers := river.NewWorkers()
-	h.bot.AddWorkers(workers)
-	river.AddWorker(workers, &feedback.TagWorker{Tagger: &feedback.OfflineTagger{Store: h.store, Log: log}})
-	river.AddWorker(workers, &measures.AskWorker{Store: ms, Scorecard: sc, Org: org, Log: log})
-	river.AddWorker(workers, &measures.RemindWorker{Store: ms, Org: org, Log: log})
-	river.AddWorker(workers, &measures.StreakWorker{Store: ms, Escalations: h.store, Org: org, Scorecard: sc, Log: log})
-	h.jobs, err = river.NewClient(riverpgxv5.New(h.pool), &river.Config{
-		Logger: log, Workers: workers, Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}},
-		FetchPollInterval: 50 * time.Millisecond, FetchCooldown: 10 * time.Millisecond,
-		PeriodicJobs: measures.AskJobs(sc, h.clock.Now, log),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := h.jobs.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	runCtx, stop := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- h.bot.Run(runCtx, 5*time.Second) }()
-	t.Cleanup(func() {
-		stop()
-		if err := <-done; err != nil {
-			t.Errorf("bot.Run: %v", err)
-		}
-		stopCtx, c := context.WithTimeout(context.Background(), 5*time.Second)
-		defer c()
-		_ = h.jobs.Stop(stopCtx)
-	})
-	if err := h.fake.WaitConnected(ctx, 1); err != nil {
-		t.Fatal(err)
-	}
+	var ms *measures.Store
+	h := startHarnessWith(t, org, pgtest.ConnString(t), nil, false, harnessExtras{start: start,
+		wire: func(h *harness, log *slog.Logger, d *Deps, w *river.Workers) []*river.PeriodicJob {
+			var err error
+			if ms, err = measures.NewStore(h.pool, measures.StoreOptions{Now: h.clock.Now, Logger: log}); err != nil {
+				t.Fatal(err)
+			}
+			d.Measures, d.Scorecard = ms, sc
+			river.AddWorker(w, &measures.AskWorker{Store: ms, Scorecard: sc, Org: org, Log: log})
+			river.AddWorker(w, &measures.RemindWorker{Store: ms, Org: org, Log: log})
+			river.AddWorker(w, &measures.StreakWorker{Store: ms, Escalations: h.store, Org: org, Scorecard: sc, Log: log})
+			return measures.AskJobs(sc, h.clock.Now, log)
+		}})
 	return &measuresHarness{harness: h, ms: ms, sc: sc}
 }
 
