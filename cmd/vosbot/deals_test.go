@@ -83,22 +83,9 @@ func TestRunServesTheWebhooks(t *testing.T) {
 		t.Fatalf("no secret: %d %s", code, stderr)
 	}
 	env["VOS_WEBHOOK_SECRET"] = secret
-	cmd := vosbot(t, env, "run")
-	stderr, _ := cmd.StderrPipe()
-	logs := &logLines{}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go logs.collect(stderr, t)
-	defer func() {
-		_ = cmd.Process.Kill()
-		t.Logf("vosbot logs:\n%s", logs.String())
-	}()
+	cmd, logs := startRun(t, env, fake)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if err := fake.WaitConnected(ctx, 1); err != nil {
-		t.Fatal(err)
-	}
 	waitHTTP(t, "http://"+httpAddr+"/readyz", 200)
 
 	post := func(body []byte, sign bool) (int, string) {

@@ -219,26 +219,12 @@ func TestRunEndToEnd(t *testing.T) {
 	fake := slackfake.New(slackfake.Options{Logf: t.Logf, PingInterval: time.Second})
 	defer fake.Close()
 	addr := freeAddr(t)
-	cmd := vosbot(t, map[string]string{
+	cmd, logs := startRun(t, map[string]string{
 		"SLACK_BOT_TOKEN": fake.BotToken(), "SLACK_APP_TOKEN": fake.AppToken(), "SLACK_API_URL": fake.APIURL(),
 		"DATABASE_URL": pgtest.ConnString(t), "VOS_HTTP_ADDR": addr,
-	}, "run")
-	stderr, _ := cmd.StderrPipe()
-	logs := &logLines{}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go logs.collect(stderr, t)
-	defer func() {
-		_ = cmd.Process.Kill()
-		t.Logf("vosbot logs:\n%s", logs.String())
-	}()
-
+	}, fake)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if err := fake.WaitConnected(ctx, 1); err != nil {
-		t.Fatal(err)
-	}
 	waitHTTP(t, "http://"+addr+"/healthz", 200)
 	if body := waitHTTP(t, "http://"+addr+"/readyz", 200); !strings.Contains(body, "ready") {
 		t.Errorf("/readyz = %q", body)
@@ -426,4 +412,27 @@ func digestPosts(fake *slackfake.Server, channel string) []slackfake.Message {
 		}
 	}
 	return out
+}
+
+// startRun starts `vosbot run` with env and waits until it is connected to fake; its
+// logs are collected, and printed and the process killed when the test ends.
+func startRun(t *testing.T, env map[string]string, fake *slackfake.Server) (*exec.Cmd, *logLines) {
+	t.Helper()
+	cmd := vosbot(t, env, "run")
+	stderr, _ := cmd.StderrPipe()
+	logs := &logLines{}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go logs.collect(stderr, t)
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		t.Logf("vosbot logs:\n%s", logs.String())
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := fake.WaitConnected(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, logs
 }
